@@ -1,0 +1,5 @@
+"""Allow ``python -m costgate``."""
+
+from costgate.cli import main
+
+raise SystemExit(main())
