@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -27,10 +28,14 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point costgate's user cache at a temp dir so tests never write to the real home."""
-    monkeypatch.setenv("COSTGATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point costgate's user cache at one temp dir for the session: tests never write to ~.
+
+    Session-scoped so the price index is built once; tests needing an empty cache set
+    ``COSTGATE_CACHE_DIR`` themselves with monkeypatch.
+    """
+    os.environ["COSTGATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 def shared_path(*parts: str) -> Path:
