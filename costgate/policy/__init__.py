@@ -1,0 +1,1 @@
+"""Budget and tag policies: the policy file, waivers, and the verdict."""
