@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+from shared_data import REPO, SHARED, shared_path  # noqa: F401  (re-exported)
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +33,3 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     ``COSTGATE_CACHE_DIR`` themselves with monkeypatch.
     """
     os.environ["COSTGATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, skipping the test when the folder is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared not present ({path})")
-    return path

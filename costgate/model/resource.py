@@ -128,6 +128,7 @@ class PlanMetadata(Frozen):
     terraform_version: str | None = None
     errored: bool = False
     complete: bool = True
+    applyable: bool = True  # false for errored plans and for plans with nothing to apply
     source: str | None = None  # file path or description
 
 

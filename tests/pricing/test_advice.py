@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import shared_path
+from shared_data import shared_path
 
 from costgate.model.resource import Resource
 from costgate.pricing.advice import PREVIOUS_GENERATION, alternatives
