@@ -181,3 +181,18 @@ def test_real_quinnypig_files() -> None:
     pg = list(aws_pricing_page.iter_records(processed / "rds-postgresql-ondemand.json", root, stats=stats))
     assert stats["skipped_unresolved_hash"] == 190  # pricing-data.md: 190 of 791 keys
     assert _by(pg, "us-east-1", instance_type="db.m5.large", deployment_option="Single-AZ").price == Decimal("0.178")
+
+
+def test_route53_global_prices_have_no_region(tmp_path: Path) -> None:
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / "route53.json").write_text(json.dumps({
+        "DNS Zone first 25": {"Any": "0.5000000000"},
+        "Basic Health checks AWS per Mo": {"": "0.5000000000"},
+        "Query first 1B": {"US East (N. Virginia)": "0.0000004000"},
+        "Odd": {"Somewhere Unknown": "1.0"},
+    }))  # fmt: skip
+    stats: dict[str, int] = {}
+    records = list(aws_pricing_page.iter_records(tmp_path / "processed" / "route53.json", tmp_path, stats=stats))
+    regions = {r.attributes["meter"]: r.region for r in records}
+    assert regions == {"DNS Zone first 25": None, "Basic Health checks AWS per Mo": None, "Query first 1B": "us-east-1"}
+    assert stats["skipped_not_a_region"] == 1

@@ -192,6 +192,10 @@ def _map_join(raw_regions: dict[str, dict[str, Any]]) -> dict[frozenset[tuple[st
     return {shape: codes[0] for shape, codes in counted.items() if len(codes) == 1}
 
 
+#: Services whose global prices the pricing pages file under location "Any" or "" (region=None).
+_GLOBAL_SERVICES = frozenset({"AmazonRoute53"})
+
+
 def _fields(
     service: str, metric: str, location_key: str, price: Decimal, stats: dict[str, int] | None
 ) -> dict[str, Any] | None:
@@ -200,10 +204,11 @@ def _fields(
     region = aws_regions.region_code(location)
     attributes: dict[str, str] = {"meter": metric}
     if region is None:
-        if service != "AmazonCloudFront":
+        if service == "AmazonCloudFront":
+            attributes["edge_location"] = location
+        elif not (service in _GLOBAL_SERVICES and location in ("Any", "")):
             bump(stats, "skipped_not_a_region")
             return None
-        attributes["edge_location"] = location
     if price == 0 and not _FREE.search(metric):
         bump(stats, "skipped_zero_price")
         return None
