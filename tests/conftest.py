@@ -9,6 +9,16 @@ import pytest
 from shared_data import REPO, SHARED, shared_path  # noqa: F401  (re-exported)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """One ``--update-golden`` flag for every golden-file test (resources, engine, reports)."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files instead of comparing (review the diff before committing)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse any socket connection that is not to loopback: no test touches the internet."""

@@ -138,3 +138,6 @@ class ParsedInput(Frozen):
     changes: tuple[ResourceChange, ...] = ()
     metadata: PlanMetadata = PlanMetadata()
     diagnostics: tuple[Diagnostic, ...] = ()
+    #: configuration address → attribute path → referenced resource configuration addresses
+    #: (from the plan's ``configuration``), so rules can follow an ASG to its launch template.
+    references: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)

@@ -23,6 +23,7 @@ from typing import Any
 from costgate.errors import PlanError
 from costgate.model.resource import Diagnostic, ParsedInput, PlanMetadata
 from costgate.parse.plan import ChangeReader, plan_diagnostics
+from costgate.parse.references import references_from_configuration
 from costgate.parse.region import RegionResolver
 from costgate.parse.state import read_raw_state, read_values
 from costgate.parse.values import ResourceBuilder
@@ -261,7 +262,10 @@ def parse_document(
         source=source,
     )
     return ParsedInput.model_construct(
-        changes=tuple(reader.changes), metadata=metadata, diagnostics=tuple(diagnostics)
+        changes=tuple(reader.changes),
+        metadata=metadata,
+        diagnostics=tuple(diagnostics),
+        references=references_from_configuration(doc.get("configuration")),
     )
 
 

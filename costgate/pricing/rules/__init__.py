@@ -1,0 +1,14 @@
+"""All pricing rules and known-free types, per provider, gathered into one registry."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from costgate.pricing.registry import Registry
+from costgate.pricing.rules import aws
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """The built-in registry (built once; ``Registry`` rejects duplicate or free+priced types)."""
+    return Registry(aws.RULES, aws.FREE | aws.FREE_NON_CLOUD)
