@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
@@ -58,3 +59,13 @@ class PolicyVerdict(Frozen):
     rules: tuple[RuleVerdict, ...] = ()
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
     source: str | None = None  # policy file path
+
+
+@dataclass(frozen=True)
+class Saving:
+    """A cheaper equivalent for a discouraged choice, with its monthly saving."""
+
+    kind: str  # previous_generation | gp2
+    current: str
+    suggested: str
+    monthly_saving: Decimal | None  # None when the price of one side is unknown

@@ -9,15 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from costgate.model.policy import Saving
 
-@dataclass(frozen=True)
-class Saving:
-    """A cheaper equivalent for a discouraged choice, with its monthly saving."""
-
-    kind: str  # previous_generation | gp2
-    current: str
-    suggested: str
-    monthly_saving: Decimal | None  # None when the price of one side is unknown
+__all__ = ["PolicySubject", "ProjectRow", "ResourceRow", "Saving"]
 
 
 @dataclass(frozen=True)

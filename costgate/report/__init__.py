@@ -1,0 +1,1 @@
+"""Renderers: pure functions of an Estimate (table, JSON), chosen by OutputFormat."""
