@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from costgate.commands import estimate, pricing, usage
+from costgate.commands import ci, estimate, pricing, usage
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -13,4 +13,5 @@ COMMAND_GROUPS: tuple[Register, ...] = (
     estimate.register,
     usage.register,
     pricing.register,
+    ci.register,
 )
