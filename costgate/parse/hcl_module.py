@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costgate.model.address import format_key
 from costgate.model.resource import Diagnostic
-from costgate.parse.address import format_key
 from costgate.parse.hcl import MAX_FILE_BYTES, Body
 from costgate.parse.hcl_eval import UNKNOWN, EvalError, Evaluator, has_unknown, to_num
 from costgate.parse.hcl_expr import HclSyntax, Node, parse_expression

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from costgate.model.address import AddressError, module_config_path, parse_address
 from costgate.model.resource import Action, Diagnostic, ResourceChange
-from costgate.parse.address import AddressError, module_config_path, parse_address
 from costgate.parse.construct import construct
 from costgate.parse.region import provider_family
 from costgate.parse.values import Identity, ResourceBuilder, provider_short_name

@@ -13,15 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_INDEX = re.compile(r"\[[^\]]*\]")
-
 #: configuration address → attribute path ("launch_template.id") → referenced addresses
 References = dict[str, dict[str, tuple[str, ...]]]
 
 
-def config_address(address: str) -> str:
-    """``module.a["x"].aws_lb.b[0]`` → ``module.a.aws_lb.b`` (the configuration address)."""
-    return _INDEX.sub("", address)
 
 
 def references_from_configuration(
@@ -66,9 +61,17 @@ def _collect(expr: Any, path: str, prefix: str, out: dict[str, tuple[str, ...]])
         _collect(value, f"{path}.{key}" if path else key, prefix, out)
 
 
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def _strip_keys(ref: str) -> str:
+    """``data.a.b[1].vars["k"]`` → ``data.a.b.vars``: a traversal, not an instance address."""
+    return _INDEX.sub("", ref)
+
+
 def _resource_part(ref: str) -> str:
     """``aws_launch_template.foo.id`` → ``aws_launch_template.foo``; vars, locals → ''."""
-    parts = config_address(ref).split(".")
+    parts = _strip_keys(ref).split(".")
     if len(parts) < 2 or parts[0] in (
         "var",
         "local",

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from costgate.parse.address import format_key
+from costgate.model.address import format_key
 from costgate.parse.plan import ChangeReader
 
 _RAW_PROVIDER = re.compile(

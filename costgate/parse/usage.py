@@ -6,7 +6,7 @@ every instance. Precedence, lowest first: type default, key-less address, wildca
 (fewer ``[*]`` wins), the exact instance address; values merge key by key. Keys and value
 types are checked against each rule's :class:`UsageKey` at load time, so a typo fails the run
 with the key and address named instead of silently pricing nothing. Address parsing and
-wildcard matching are ``costgate.parse.address``'s.
+wildcard matching are ``costgate.model.address``'s.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from costgate.errors import UsageFileError
+from costgate.model.address import AddressError, address_matches, config_address, parse_address
 from costgate.model.base import Frozen
 from costgate.model.money import to_decimal
-from costgate.parse.address import AddressError, address_matches, config_address, parse_address
-from costgate.pricing.registry import Registry
-from costgate.pricing.rule import UsageKey
+from costgate.model.usage import UsageKey, UsageKeyLookup
 
 
 class UsageDocument(Frozen):
@@ -88,7 +87,7 @@ class UsageFile:
         return merged
 
 
-def load_usage_file(path: str | Path, registry: Registry) -> UsageFile:
+def load_usage_file(path: str | Path, registry: UsageKeyLookup) -> UsageFile:
     """Read, validate and index a usage file; any problem is a one-line UsageFileError."""
     p = Path(path)
     try:
@@ -98,7 +97,7 @@ def load_usage_file(path: str | Path, registry: Registry) -> UsageFile:
     return parse_usage(text, registry, source=str(p))
 
 
-def parse_usage(text: str, registry: Registry, *, source: str = "usage file") -> UsageFile:
+def parse_usage(text: str, registry: UsageKeyLookup, *, source: str = "usage file") -> UsageFile:
     """Validate usage YAML text against the registry's usage keys."""
     import yaml  # only when a usage file is given
 
@@ -138,7 +137,7 @@ def parse_usage(text: str, registry: Registry, *, source: str = "usage file") ->
 
 
 def _check(
-    values: dict[str, Any], type_: str, where: str, registry: Registry, out: UsageFile
+    values: dict[str, Any], type_: str, where: str, registry: UsageKeyLookup, out: UsageFile
 ) -> dict[str, Any] | None:
     """Values checked against the type's usage keys; None (with a warning) for unknown types."""
     rule = registry.rule(type_)
@@ -203,7 +202,7 @@ def _kind_name(kind: type) -> str:
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
-def usage_template(addresses: Iterable[tuple[str, str]], registry: Registry) -> str:
+def usage_template(addresses: Iterable[tuple[str, str]], registry: UsageKeyLookup) -> str:
     """A commented usage file listing every usage key of each (address, type) given.
 
     Every value line is commented out, so the file is valid and changes nothing until a

@@ -9,21 +9,14 @@ guessing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from costgate.model.address import config_address
 from costgate.model.resource import Resource
-
-_INDEX = re.compile(r"\[[^\]]*\]")
-
-
-def config_address(address: str) -> str:
-    """``module.a["x"].aws_lb.b[0]`` → ``module.a.aws_lb.b`` (the configuration address)."""
-    return _INDEX.sub("", address)
 
 
 @dataclass(frozen=True)

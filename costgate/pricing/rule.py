@@ -13,21 +13,14 @@ from typing import Any
 
 from costgate.model.pricing import CostComponent
 from costgate.model.resource import Resource
+from costgate.model.usage import UsageKey
 
 #: Usage values for one resource after merging the usage file (type defaults, wildcards, address).
 UsageValues = Mapping[str, Any]
 
+__all__ = ["BuildFn", "ResourceRule", "UsageKey", "UsageValues", "pricing_rule"]
+
 BuildFn = Callable[[Resource, UsageValues], Iterable[CostComponent]]
-
-
-@dataclass(frozen=True)
-class UsageKey:
-    """One usage-file key a rule reads (Infracost naming: unit last, ``monthly_`` prefix)."""
-
-    name: str
-    kind: type  # int, float (Decimal accepted), str, dict
-    doc: str
-    example: Any = None
 
 
 @dataclass(frozen=True)

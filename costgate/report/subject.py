@@ -23,7 +23,7 @@ InstanceTypes = Mapping[tuple[str, str], str | None]
 
 
 def _config_address(address: str) -> str:
-    from costgate.parse.address import config_address
+    from costgate.model.address import config_address
 
     try:
         return config_address(address)

@@ -9,7 +9,7 @@ import pytest
 from engine_fakes import FAKE_REGISTRY
 
 from costgate.errors import UsageFileError
-from costgate.parse.address import config_address
+from costgate.model.address import config_address
 from costgate.parse.usage import load_usage_file, parse_usage
 
 DOC = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from costgate.errors import InputError
-from costgate.parse.address import (
+from costgate.model.address import (
     WILDCARD,
     AddressError,
     address_matches,
