@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from costgate.errors import PricingDataError
+from costgate.errors import InputError, PricingDataError
 from costgate.model.estimate import (
     ComponentCost,
     Counts,
@@ -250,7 +250,9 @@ def _prepare(
                     comps = rule.components(res, values)
             _check_quantities(comps)
             setattr(w, slot, _Side(res, comps))
-    except Exception as exc:  # a rule bug or absurd input must not end the run
+    except ValueError as exc:  # absurd input (negative size, 10^12 GB): the plan is wrong
+        raise InputError(f"{change.address}: {exc}") from None
+    except Exception as exc:  # a rule bug must not end the run: diagnose and go on
         w.before = w.after = None
         w.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
         diagnostics.append(

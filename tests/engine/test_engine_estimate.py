@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from engine_fakes import FAKE_REGISTRY, REAL_RECORDS, FakeStore
 
-from costgate.errors import PricingDataError
+from costgate.errors import InputError, PricingDataError
 from costgate.model.estimate import Estimate, ResourceStatus
 from costgate.model.pricing import PriceStatus
 from costgate.model.resource import Action, ParsedInput, Resource, ResourceChange
@@ -139,15 +139,12 @@ def test_usage_file_values_price_usage_components() -> None:
     [({"root_size": -5}, "root_size must be at least 0"),
      ({"root_size": 10**12}, "absurd quantity")],
 )
-def test_absurd_input_is_a_diagnostic_not_a_crash(attrs: dict[str, Any], needle: str) -> None:
-    est = run(change(Action.CREATE, None, res("aws_instance", "bad", **attrs)),
-              change(Action.CREATE, None, res("aws_nat_gateway", "ok")))
-    bad, ok = est.resources
-    assert bad.error and needle in bad.error
-    assert bad.monthly_cost_after is None and bad.components == ()
-    assert [d.code for d in est.diagnostics] == ["rule_failed"]
-    assert est.diagnostics[0].address == "aws_instance.bad"
-    assert ok.monthly_cost_after == NAT_HOURS
+def test_absurd_input_is_an_input_error_naming_the_resource(attrs: dict[str, Any], needle: str) -> None:
+    with pytest.raises(InputError) as err:
+        run(change(Action.CREATE, None, res("aws_instance", "bad", **attrs)),
+            change(Action.CREATE, None, res("aws_nat_gateway", "ok")))
+    assert str(err.value).startswith("aws_instance.bad: ")
+    assert needle in str(err.value)
 
 
 def test_rule_bug_is_a_diagnostic() -> None:

@@ -36,7 +36,7 @@ def sample(**kw: object) -> Estimate:
         change(Action.DELETE, res("aws_instance", "old", instance_type="zz9.huge"), None),
         change(Action.NOOP, res("aws_iam_role", "app"), res("aws_iam_role", "app")),
         change(Action.CREATE, None, res("aws_widget_thing", "w")),
-        change(Action.CREATE, None, res("aws_instance", "bad", root_size=-1)),
+        change(Action.CREATE, None, res("aws_broken_thing", "bad")),
         change(Action.FORGET, res("aws_nat_gateway", "legacy"), None),
         snapshot=snap, **kw,
     )
