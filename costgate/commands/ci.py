@@ -1,63 +1,58 @@
 """``costgate ci`` and ``costgate comment``: put the estimate and verdict on the pull request.
 
-``ci`` detects the platform, computes the diff and the policy verdict, then publishes: job
-summary, step outputs and annotations (GitHub Actions), the PR comment and a commit status.
-The gate is the exit code, never the comment: publishing problems are printed as warnings
-and never change the verdict or the exit code. ``comment`` posts a saved JSON report.
+``ci`` detects the platform, computes the diff and the policy verdict, then publishes
+(:mod:`costgate.publish.ci_run`): job summary, step outputs and annotations (GitHub
+Actions), the PR comment and a status. The gate is the exit code, never the comment:
+publishing problems are printed as warnings and never change the verdict or the exit code.
+``comment`` posts a saved JSON report. Heavy modules (pricing, git, HTTP) are imported inside
+the functions that use them, so ``costgate --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import importlib
 import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from costgate.commands import estimate as estimate_cmd
 from costgate.errors import ExitCode, InputError
-from costgate.model.estimate import Estimate
-from costgate.model.policy import Outcome
-from costgate.model.report import ProjectEntry, Report, load_document, project_estimates
-from costgate.publish import github_actions as gha
-from costgate.publish.base import (
-    Behavior,
-    CommentPlatform,
-    PublishError,
-    PublishForbidden,
-    PublishResult,
-    RunStamp,
-    publish,
-    validate_tag,
-)
+from costgate.publish.base import Behavior, validate_tag
 from costgate.publish.detect import PLATFORMS, CIContext, detect, pr_number, repository
-from costgate.report.formats import ReportOptions
+
+if TYPE_CHECKING:
+    from costgate.model.estimate import Estimate
+    from costgate.model.report import Report
+    from costgate.publish.ci_run import Settings
 
 FAIL_ON = ("error", "warning", "never")
 BEHAVIORS = (*(b.value for b in Behavior), "off")
-_MODULES = {"github": "github", "gitlab": "gitlab", "azure-repos": "azure_repos",
-            "bitbucket": "bitbucket"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ci`` and ``comment``."""
+    from costgate.commands import gitdiff
+    from costgate.parse.hcl_cli import add_hcl_options
+
     p = sub.add_parser("ci", help="estimate, gate and comment on the pull request in CI",
-                       description="Diff the plan, judge the policy, post the PR comment and "
-                                   "status, exit with the verdict's code.")
+                       description="Diff the plan (or the Terraform code against the PR's "
+                                   "base), judge the policy, post the PR comment and status, "
+                                   "exit with the verdict's code.")
     p.add_argument("platform", nargs="?", default="auto", choices=("auto", *PLATFORMS, "detect"),
                    help="force a platform, or 'detect' to print what was found (default: auto)")
     p.add_argument("--plan", metavar="FILE", help="terraform show -json of the PR's plan "
                                                   "(env COSTGATE_PLAN)")
     p.add_argument("--base", metavar="FILE", help="base side: plan, state or saved costgate JSON")
     p.add_argument("--head", metavar="FILE", help="head side: plan, state or saved costgate JSON")
-    p.add_argument("--path", metavar="DIR", help="Terraform root (HCL mode, with --base-ref)")
-    p.add_argument("--base-ref", metavar="REF", help="git ref of the base side for --path")
+    add_hcl_options(p)  # --path DIR (env COSTGATE_PATH), --var, --var-file
+    gitdiff.add_options(p, git=True)  # --base-ref, --head-ref, --config, --parallelism
+    for action in p._actions:
+        if action.dest == "base_ref":
+            action.help = ("with --path: the base side's git revision (env COSTGATE_BASE_REF; "
+                           "default: the PR's base commit, else its base branch)")
     p.add_argument("--default-region", action="append", default=[], metavar="PROVIDER=REGION")
     p.add_argument("--region-override", action="append", default=[], metavar="PROVIDER=REGION")
     p.add_argument("--usage-file", metavar="FILE", help="usage values (env COSTGATE_USAGE_FILE)")
@@ -66,8 +61,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _publish_options(p)
     p.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 on a policy 'error' (default), "
                    "on 'warning' too, or 'never' (env COSTGATE_FAIL_ON)")
-    p.add_argument("--no-status", action="store_true", help="do not set a commit status")
-    p.add_argument("--status-context", default="costgate", metavar="NAME")
+    p.add_argument("--no-status", action="store_true", help="do not set a status")
+    p.add_argument("--status-context", metavar="NAME",
+                   help="status name (default: costgate; Azure: budget, shown costgate/budget)")
     p.set_defaults(handler=run_ci)
 
     c = sub.add_parser("comment", help="post a saved JSON report as the PR comment",
@@ -81,22 +77,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _publish_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--behavior", choices=BEHAVIORS,
                    help="update (default), new, hide-and-new, delete-and-new, off "
-                        "(env COSTGATE_BEHAVIOR)")
+                        "(env COSTGATE_BEHAVIOR; hide-and-new deletes on Bitbucket)")
     p.add_argument("--tag", metavar="TAG", help="one comment per tag on the PR (env COSTGATE_TAG)")
     p.add_argument("--pr", metavar="N", help="pull request number (default: from the CI)")
     p.add_argument("--repo", metavar="OWNER/NAME", help="repository (default: from the CI)")
 
 
 # --------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Resolved options: flag > COSTGATE_* variable > default."""
-
-    behavior: str
-    tag: str
-    fail_on: str = "error"
 
 
 def _setting(value: str | None, env: Mapping[str, str], *names: str) -> str:
@@ -106,6 +93,8 @@ def _setting(value: str | None, env: Mapping[str, str], *names: str) -> str:
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
+    from costgate.publish.ci_run import Settings
+
     behavior = _setting(args.behavior, env, "COSTGATE_BEHAVIOR", "COSTGATE_COMMENT") or "update"
     if behavior not in BEHAVIORS:
         raise InputError(f"bad behavior {behavior!r}; expected one of {', '.join(BEHAVIORS)}")
@@ -117,7 +106,8 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         validate_tag(tag)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    return Settings(behavior=behavior, tag=tag, fail_on=fail_on)
+    return Settings(behavior=behavior, tag=tag, fail_on=fail_on,
+                    status_context=(getattr(args, "status_context", None) or "").strip())
 
 
 def _context(args: argparse.Namespace, env: Mapping[str, str], platform: str | None) -> CIContext:
@@ -131,29 +121,34 @@ def _context(args: argparse.Namespace, env: Mapping[str, str], platform: str | N
 # --------------------------------------------------------------------------- report
 
 
-def build_report(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
-    """Diff (one plan, or base vs head) priced and judged by the policy when one is given."""
-    from costgate.diff import diff_estimates
+def build_report(args: argparse.Namespace, env: Mapping[str, str],
+                 ctx: CIContext | None = None) -> Report:
+    """Diff (one plan, base vs head, or ``--path`` against a git base) judged by the policy.
+
+    In HCL mode the base revision defaults to the PR's base detected in ``ctx``.
+    """
+    import datetime as dt
+
+    from costgate.model.report import ProjectEntry, Report
     from costgate.policy.config import load_policy
 
     policy_file = _setting(args.policy, env, "COSTGATE_POLICY", "COSTGATE_CONFIG")
     policy = load_policy(Path(policy_file)) if policy_file else None
     currency = (args.currency or env.get("COSTGATE_CURRENCY")
                 or (policy.currency if policy else "USD")).strip().upper()
-    plan = _setting(args.plan, env, "COSTGATE_PLAN")
-    if args.base or args.head:
-        if not (args.base and args.head):
-            raise InputError("--base and --head go together")
-        est = diff_estimates(_side(args, args.base, currency), _side(args, args.head, currency))
-    elif plan:
-        est = _side(args, plan, currency)
-    elif args.path or args.base_ref:
-        raise InputError("--path/--base-ref (HCL mode) is not available in this build; "
-                         "pass --plan with terraform show -json output")
+    kind, source = _input(args, env)
+    if kind == "path":
+        report = _hcl_report(args, env, ctx or CIContext(), source, currency)
     else:
-        raise InputError("nothing to estimate: pass --plan FILE (or --base and --head)")
-    report = Report.build([ProjectEntry(name=est.metadata.source or "default", estimate=est)],
-                          kind="diff")
+        if kind == "base-head":
+            from costgate.diff import diff_estimates
+
+            est = diff_estimates(_side(args, args.base, currency),
+                                 _side(args, args.head, currency))
+        else:
+            est = _side(args, source, currency)
+        report = Report.build([ProjectEntry(name=est.metadata.source or "default",
+                                            estimate=est)], kind="diff")
     if policy is None:
         return report
     from costgate.policy.evaluate import evaluate
@@ -163,8 +158,79 @@ def build_report(args: argparse.Namespace, env: Mapping[str, str]) -> Report:
     return report.model_copy(update={"policy": verdict})
 
 
+def _input(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str, str]:
+    """``("base-head", "")``, ``("plan", FILE)`` or ``("path", DIR)``: flags first, then
+    ``COSTGATE_PLAN`` / ``COSTGATE_PATH``; two sources at the same level are an error."""
+    path: str = getattr(args, "path", None) or ""
+    if args.base or args.head:
+        if not (args.base and args.head):
+            raise InputError("--base and --head go together")
+        if args.plan or path:
+            raise InputError("--base/--head do not combine with --plan or --path")
+        return "base-head", ""
+    if args.plan and path:
+        raise InputError("give either --plan FILE or --path DIR, not both")
+    if args.plan or path:
+        return ("plan", str(args.plan)) if args.plan else ("path", path)
+    plan, path = _setting(None, env, "COSTGATE_PLAN"), _setting(None, env, "COSTGATE_PATH")
+    if plan and path:
+        raise InputError("COSTGATE_PLAN and COSTGATE_PATH are both set: give one")
+    if plan or path:
+        return ("plan", plan) if plan else ("path", path)
+    if args.base_ref or args.head_ref or args.config:
+        raise InputError("--base-ref/--head-ref/--config need --path DIR (the Terraform code)")
+    raise InputError("nothing to estimate: pass --plan FILE, --base and --head, or "
+                     "--path DIR (HCL mode, diffed against the PR's base)")
+
+
+def _hcl_report(args: argparse.Namespace, env: Mapping[str, str], ctx: CIContext, path: str,
+                currency: str) -> Report:
+    """``--path`` through the git diff of ``costgate diff --path --base-ref`` (gitdiff)."""
+    from costgate.commands import gitdiff
+
+    base_ref = _setting(args.base_ref, env, "COSTGATE_BASE_REF") or default_base_ref(ctx, path)
+    if not base_ref:
+        print("costgate: notice: no base revision (not a pull request run and no --base-ref): "
+              "every resource counts as new", file=sys.stderr)
+    ns = argparse.Namespace(**{**vars(args), "path": path, "base_ref": base_ref or None,
+                               "plan": None, "base": None, "head": None,
+                               "usage_file": _setting(args.usage_file, env,
+                                                      "COSTGATE_USAGE_FILE") or None})
+    report = gitdiff.compute(ns, currency, diff=True).report()
+    for p in report.projects:
+        if p.error:
+            print(f"costgate: error: project {p.name}: {p.error}", file=sys.stderr)
+    return report
+
+
+def default_base_ref(ctx: CIContext, path: str) -> str:
+    """The PR's base commit if this clone has it, else its base branch (``origin/`` tried too).
+
+    GitHub's event gives ``pull_request.base.sha`` and ``base.ref``; GitLab the diff base SHA
+    and target branch; Azure and Bitbucket the target branch. Empty when nothing is known.
+    """
+    from costgate import vcs
+
+    candidates = [c for c in (ctx.base_sha, ctx.base_ref) if c]
+    if not candidates:
+        return ""
+    try:
+        root = vcs.locate(path).root
+    except vcs.GitError:
+        return candidates[-1]  # gitdiff reports the missing repository with its own message
+    for ref in candidates[:-1]:
+        try:
+            vcs.resolve(root, ref)
+        except vcs.GitError:
+            continue
+        return ref
+    return candidates[-1]
+
+
 def _side(args: argparse.Namespace, path: str, currency: str) -> Estimate:
     """A saved costgate JSON estimate as is, else a plan/state priced now."""
+    from costgate.commands import estimate as estimate_cmd
+
     saved = _saved_estimate(path)
     if saved is not None:
         return saved
@@ -175,6 +241,8 @@ def _side(args: argparse.Namespace, path: str, currency: str) -> Estimate:
 
 
 def _saved_estimate(path: str) -> Estimate | None:
+    from costgate.model.estimate import Estimate
+
     try:
         with open(path, "rb") as fh:
             head = fh.read(4096)
@@ -191,7 +259,7 @@ def _saved_estimate(path: str) -> Estimate | None:
 
 def outcome_of(report: Report) -> str:
     """``pass``/``warn``/``fail``; no policy means pass."""
-    return report.policy.outcome.value if report.policy is not None else Outcome.PASS.value
+    return report.policy.outcome.value if report.policy is not None else "pass"
 
 
 def exit_code(outcome: str, fail_on: str) -> int:
@@ -206,28 +274,43 @@ def exit_code(outcome: str, fail_on: str) -> int:
 # --------------------------------------------------------------------------- commands
 
 
+def _mask_token(ctx: CIContext, env: Mapping[str, str]) -> None:
+    """On GitHub Actions, have the runner mask the token before anything else prints."""
+    if ctx.platform == "github" and ctx.token and env.get("GITHUB_ACTIONS") == "true":
+        from costgate.publish import github_actions as gha
+
+        gha.add_mask(ctx.token)
+
+
 def run_ci(args: argparse.Namespace) -> int:
     """Handler for ``costgate ci``."""
+    from costgate.publish.ci_run import publish_run
+
     env = os.environ
     ctx = _context(args, env, None if args.platform in ("auto", "detect") else args.platform)
     if args.platform == "detect":
-        print("\n".join(ctx.describe()))
+        print("\n".join(ctx.describe()))  # never the token itself
         return ExitCode.OK
+    _mask_token(ctx, env)
     settings = _settings(args, env)
-    report = build_report(args, env)
+    report = build_report(args, env, ctx)
     outcome = outcome_of(report)
     code = exit_code(outcome, settings.fail_on)
+    if code == ExitCode.OK and any(p.error for p in report.projects):
+        code = ExitCode.INPUT_ERROR  # a project could not be estimated: post, then exit 2
     status = not args.no_status and env.get("COSTGATE_STATUS", "true").strip().lower() != "false"
-    publish_run(ctx, report, settings, outcome=outcome, status=status,
-                status_context=args.status_context, env=env)
+    publish_run(ctx, report, settings, outcome=outcome, status=status, env=env)
     return code
 
 
 def run_comment(args: argparse.Namespace) -> int:
     """Handler for ``costgate comment PLATFORM --report FILE``: posting is the point, so a
     failure here is an error (exit 2)."""
+    from costgate.publish.ci_run import post_comment
+
     env = os.environ
     ctx = _context(args, env, args.platform)
+    _mask_token(ctx, env)
     settings = _settings(args, env)
     report = load_report(args.report)
     if settings.behavior == "off":
@@ -239,6 +322,8 @@ def run_comment(args: argparse.Namespace) -> int:
 
 def load_report(path: str) -> Report:
     """A saved ``--format json`` report (or bare estimate) back into a :class:`Report`."""
+    from costgate.model.report import ProjectEntry, Report, load_document, project_estimates
+
     try:
         text = Path(path).read_bytes()
     except OSError as exc:
@@ -253,183 +338,3 @@ def load_report(path: str) -> Report:
                for name, est in project_estimates(doc).items()]
     return Report.build(entries, kind="diff", policy=doc.policy, showback=doc.showback,
                         savings=doc.savings)
-
-
-def platform_for(ctx: CIContext) -> CommentPlatform:
-    """The platform client, built by its module's ``from_context``."""
-    module_name = _MODULES.get(ctx.platform)
-    if module_name is None:
-        raise PublishError(f"cannot post comments on {ctx.platform}: not a supported platform")
-    try:
-        module = importlib.import_module(f"costgate.publish.{module_name}")
-    except ImportError:
-        raise PublishError(f"{ctx.platform} support is not installed in this build") from None
-    factory: Any = getattr(module, "from_context", None)
-    if factory is None:
-        raise PublishError(f"costgate.publish.{module_name} has no from_context()")
-    return cast(CommentPlatform, factory(ctx))
-
-
-def post_comment(ctx: CIContext, report: Report, settings: Settings,
-                 platform: CommentPlatform | None = None) -> PublishResult:
-    """Render for the platform and publish with the chosen behaviour."""
-    from costgate.publish.base import MarkerStyle
-    from costgate.report.markdown import render_markdown
-
-    plat = platform or platform_for(ctx)
-    html = plat.marker_style is MarkerStyle.HTML
-    budget = min(60_000, plat.max_body_chars) - 600
-    opts = ReportOptions(marker=False, tag=settings.tag or None, details=html, max_chars=budget)
-    footer = _footer(ctx, html)
-    content = render_markdown(report, opts) + footer
-    small = render_markdown(report, ReportOptions(marker=False, tag=settings.tag or None,
-                                                  details=html, max_chars=8_000)) + footer
-    stamp = RunStamp.now(ctx.run_id) if ctx.valid_at is None else RunStamp(ctx.valid_at,
-                                                                           ctx.run_id)
-    return publish(plat, content, stamp=stamp, tag=settings.tag, sha=ctx.head_sha,
-                   behavior=Behavior(settings.behavior), fallback_content=small)
-
-
-def _footer(ctx: CIContext, html: bool) -> str:
-    bits = []
-    if ctx.head_sha:
-        bits.append(f"commit {ctx.head_sha[:7]}")
-    if ctx.run_url:
-        bits.append(f"[run]({ctx.run_url})")
-    bits.append("updated in place on each push")
-    text = " · ".join(bits)
-    return f"\n<sub>{text}</sub>\n" if html else f"\n_{text}_\n"
-
-
-def posting_failure(exc: BaseException) -> str:
-    """One line on why posting failed, with the fork/permissions hint for 403s."""
-    text = " ".join(str(exc).split())[:300]
-    if isinstance(exc, PublishForbidden):
-        return (f"could not post to the pull request ({text}); the token is read-only "
-                "(fork PR) or lacks pull-requests: write / statuses: write. "
-                "The report is in the job summary; the verdict and exit code are unchanged.")
-    return f"could not post to the pull request ({text}); the verdict and exit code are unchanged."
-
-
-def warn(ctx: CIContext, message: str) -> None:
-    """A visible warning: an annotation on GitHub, a stderr line elsewhere."""
-    if ctx.platform == "github":
-        print(gha.command("warning", message, title="costgate"))
-    print(f"costgate: warning: {message}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------- publishing
-
-
-def publish_run(ctx: CIContext, report: Report, settings: Settings, *, outcome: str,
-                status: bool, status_context: str, env: Mapping[str, str]) -> None:
-    """Log, summary, annotations, comment, status and outputs; never raises for posting.
-
-    Any failure here is a warning: the gate is the exit code computed before this runs.
-    """
-    from costgate.report.markdown import fmt_money
-
-    github = ctx.platform == "github"
-    _log_report(report, github)
-    if github:
-        _annotate(report)
-    for notice in ctx.notices:
-        _notice(ctx, notice)
-    summary = env.get("GITHUB_STEP_SUMMARY", "") if github else ""
-    if summary:
-        _guard(ctx, "job summary", lambda: _write_summary(summary, report, ctx))
-    t, ccy = report.totals, report.currency
-    outputs = {"monthly-delta": str(t.monthly_delta), "new-total": str(t.monthly_cost_after),
-               "currency": ccy, "verdict": outcome, "comment-url": ""}
-    plat: list[CommentPlatform] = []
-    if settings.behavior != "off" or status:
-        if not ctx.can_comment:
-            if not ctx.fork:
-                _notice(ctx, _why_no_comment(ctx))
-        else:
-            _guard(ctx, "pull request", lambda: plat.append(platform_for(ctx)))
-    if plat and settings.behavior != "off":
-        def comment() -> None:
-            result = post_comment(ctx, report, settings, plat[0])
-            outputs["comment-url"] = result.url
-            print(f"costgate: comment {result.action}" + (f": {result.url}" if result.url else ""))
-        _guard(ctx, "comment", comment)
-    setter = getattr(plat[0], "set_status", None) if plat else None
-    if status and setter is not None and ctx.head_sha:
-        verdict = {"pass": "budget policy passed", "warn": "budget policy warnings",
-                   "fail": "budget policy failed"}[outcome] if report.policy else "no policy"
-        text = (f"{fmt_money(t.monthly_delta, ccy, signed=True)}/mo, new total "
-                f"{fmt_money(t.monthly_cost_after, ccy)}/mo: {verdict}")
-        _guard(ctx, "status", lambda: setter(ctx.head_sha, outcome, text, ctx.run_url,
-                                             context=status_context)
-               if ctx.platform == "github" else setter(ctx.head_sha, outcome, text, ctx.run_url))
-    path = env.get("GITHUB_OUTPUT", "") if github else ""
-    if path:
-        _guard(ctx, "step outputs", lambda: gha.write_outputs(path, outputs))
-
-
-def _guard(ctx: CIContext, what: str, action: Any) -> None:
-    """Run one publishing step; any failure becomes a warning (never a changed exit code)."""
-    try:
-        action()
-    except KeyboardInterrupt:
-        raise
-    except PublishError as exc:
-        warn(ctx, f"{what}: {posting_failure(exc)}")
-    except Exception as exc:  # the gate must not depend on publishing working
-        warn(ctx, f"{what}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}; "
-                  "the verdict and exit code are unchanged")
-
-
-def _why_no_comment(ctx: CIContext) -> str:
-    if ctx.pr_number is None:
-        return "not a pull request run: no PR comment or status (the exit code still gates)"
-    return ("no token: pass github-token (GITHUB_TOKEN) to post the PR comment and status; "
-            "the report is in the job summary")
-
-
-def _notice(ctx: CIContext, message: str) -> None:
-    if ctx.platform == "github":
-        print(gha.command("notice", message, title="costgate"))
-    else:
-        print(f"costgate: notice: {message}", file=sys.stderr)
-
-
-def _log_report(report: Report, github: bool) -> None:
-    """The table in the job log; on GitHub inside stop-commands (addresses are PR text)."""
-    from costgate.report.formats import TableOptions, render_report_table
-
-    text = render_report_table(report, TableOptions(diff=True))
-    if github:
-        with gha.stop_commands():
-            sys.stdout.write(text)
-    else:
-        sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _annotate(report: Report) -> None:
-    """One annotation per failing/warning finding, capped per level, overflow noted."""
-    if report.policy is None:
-        return
-    notes = gha.Annotations()
-    for rule in report.policy.rules:
-        level = {Outcome.FAIL: "error", Outcome.WARN: "warning"}.get(rule.outcome)
-        if level is None:
-            continue
-        title = f"costgate: {rule.rule_id}"
-        if not rule.findings:
-            notes.add(level, rule.summary, title=title)
-        for f in rule.findings:
-            text = f"{f.address}: {f.message}" if f.address and f.address not in f.message \
-                else f.message
-            notes.add(level, f"{text} ({f.hint})" if f.hint else text, title=title)
-    notes.finish()
-
-
-def _write_summary(path: str, report: Report, ctx: CIContext) -> None:
-    from costgate.report.github_summary import render_github_summary
-
-    text = render_github_summary(report, ReportOptions())
-    notes = "".join(f"\n> **Note:** {n}\n" for n in ctx.notices)
-    gha.write_summary(path, text + notes)

@@ -61,6 +61,7 @@ class AzureRepos:
     marker_style = MarkerStyle.HTML
     max_body_chars = AZURE_MAX_BODY
     supports_hide = True  # folded into <details> and closed
+    status_needs_sha = False  # PR statuses belong to the PR, not to a commit
 
     def __init__(self, collection_url: str, project: str, repository_id: str, pr: int,
                  token: str, *, repository_name: str = "", login: str = "",

@@ -226,9 +226,14 @@ class CommentPlatform(Protocol):
 
 
 class StatusPlatform(Protocol):
-    """Optional: a platform that can also set a commit/PR status for the verdict."""
+    """Optional: a platform that can also set a commit/PR status for the verdict.
 
-    def set_status(self, sha: str, outcome: str, description: str, target_url: str = "") -> None:
+    ``context`` names the status (each platform has its own default); a platform whose
+    status does not belong to a commit (Azure PR statuses) sets ``status_needs_sha = False``.
+    """
+
+    def set_status(self, sha: str, outcome: str, description: str, target_url: str = "",
+                   context: str = ...) -> None:
         """``outcome`` is ``pass``/``warn``/``fail``; the platform maps it to its states."""
         ...
 

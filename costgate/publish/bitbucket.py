@@ -16,7 +16,6 @@ platform refuses to post rather than touch comments it cannot prove are its own.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -135,14 +134,14 @@ class Bitbucket:
                                  "or delete-and-new")
 
     def set_status(self, sha: str, outcome: str, description: str, target_url: str = "",
-                   key: str = "costgate") -> None:
-        """A build status on the head commit; Bitbucket requires a link, so the PR is the
-        fallback. A merge check "passing builds" makes a FAILED status block the merge."""
+                   context: str = "costgate") -> None:
+        """A build status (key ``context``) on the head commit; Bitbucket requires a link, so
+        the PR is the fallback. A merge check "passing builds" makes FAILED block the merge."""
         if not _SHA_RE.match(sha):
             raise PublishError(f"bad commit sha {sha[:80]!r} for the Bitbucket build status")
         url = target_url if target_url.startswith(("https://", "http://")) else self._web
         self.api.request("POST", f"{self._repo}/commit/{sha}/statuses/build", json_body={
-            "key": key, "state": _STATE.get(outcome, "FAILED"), "name": "costgate budget",
+            "key": context, "state": _STATE.get(outcome, "FAILED"), "name": "costgate budget",
             "url": url, "description": _short(description)})
 
 
@@ -155,8 +154,7 @@ def from_context(ctx: CIContext, *, login: str = "") -> Bitbucket:
         raise PublishForbidden(TOKEN_HINT)
     if not ctx.repo:
         raise PublishError("no repository (BITBUCKET_REPO_FULL_NAME is not set)")
-    author = (login or ctx.extra.get("comment_author", "")
-              or os.environ.get("COSTGATE_COMMENT_AUTHOR", ""))
+    author = login or ctx.extra.get("comment_author", "")  # COSTGATE_COMMENT_AUTHOR
     return Bitbucket(ctx.repo, pr_number(ctx.pr_number, "BITBUCKET_PR_ID"), ctx.token,
                      api_url=ctx.api_url or DEFAULT_API_URL,
                      web_url=ctx.server_url or "https://bitbucket.org", login=author)

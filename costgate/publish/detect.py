@@ -218,6 +218,7 @@ def _azure(env: Mapping[str, str]) -> CIContext:
         event_name=env.get("BUILD_REASON", ""), run_id=build,
         run_url=f"{collection}{project}/_build/results?buildId={build}" if build else "",
         extra={"project": project, "repository_id": env.get("BUILD_REPOSITORY_ID", ""),
+               "repository_name": env.get("BUILD_REPOSITORY_NAME", ""),
                "provider": env.get("BUILD_REPOSITORY_PROVIDER", "")},
         notices=("pull request from a fork: no PR thread; see the build log",) if fork else ())
 
@@ -234,7 +235,9 @@ def _bitbucket(env: Mapping[str, str]) -> CIContext:
         base_ref=env.get("BITBUCKET_PR_DESTINATION_BRANCH", ""),
         head_sha=_sha(env.get("BITBUCKET_COMMIT")), run_id=build,
         run_url=f"https://bitbucket.org/{repo}/pipelines/results/{build}" if repo and build
-        else "")
+        else "",
+        # access tokens cannot read GET /2.0/user: the comment author is configured
+        extra={"comment_author": env.get("COSTGATE_COMMENT_AUTHOR", "").strip()})
 
 
 # --------------------------------------------------------------------------- helpers

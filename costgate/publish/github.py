@@ -26,6 +26,9 @@ GITHUB_MAX_BODY = 65_536
 #: Commit status descriptions over 140 characters get a 422.
 STATUS_MAX_DESCRIPTION = 139
 DEFAULT_BOT = "github-actions[bot]"
+#: What to tell users whose step has no token.
+TOKEN_HINT = ("no token: pass github-token (GITHUB_TOKEN) to the step, with permissions "
+              "pull-requests: write and statuses: write, to post the PR comment and status")
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 _STATE = {"pass": "success", "warn": "success", "fail": "failure", "error": "error",
           "pending": "pending"}
@@ -134,7 +137,7 @@ def from_context(ctx: CIContext, *, login: str = "") -> GitHub:
     if not ctx.repo:
         raise PublishError("no repository (set GITHUB_REPOSITORY or --repo)")
     if not ctx.token:
-        raise PublishForbidden("no token: pass GITHUB_TOKEN to the step")
+        raise PublishForbidden(TOKEN_HINT)
     api = ctx.api_url or "https://api.github.com"
     return GitHub(ctx.repo, pr_number(ctx.pr_number, "pull request"), ctx.token, api_url=api,
                   graphql_url=ctx.graphql_url or graphql_url_for(api), login=login)

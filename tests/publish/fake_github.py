@@ -148,6 +148,7 @@ def _public(c: dict[str, Any]) -> dict[str, Any]:
 def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls on keep-alive
 
         def log_message(self, *args: object) -> None:  # keep test output clean
             pass

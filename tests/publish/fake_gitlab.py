@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -101,7 +101,7 @@ class FakeApi:
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                         daemon=True)
 
-    def __enter__(self) -> FakeApi:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

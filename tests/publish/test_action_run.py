@@ -65,6 +65,16 @@ def _parse_outputs(text: str) -> dict[str, str]:
     return out
 
 
+def _runner_log(stdout: str) -> str:
+    """What the runner shows: ``::add-mask::`` lines are consumed, never printed. costgate
+    must mask the token first, before any other line could carry it."""
+    lines = stdout.splitlines(keepends=True)
+    masks = [i for i, line in enumerate(lines) if line.startswith("::add-mask::")]
+    if any(TOKEN in line for line in lines):
+        assert masks and masks[0] == 0 and lines[0] == f"::add-mask::{TOKEN}\n"
+    return "".join(line for i, line in enumerate(lines) if i not in masks)
+
+
 class Runner:
     """A tiny stand-in for the Actions runner executing this composite action."""
 
@@ -96,6 +106,7 @@ class Runner:
         }
         self.step_outputs: dict[str, dict[str, str]] = {}
         self.logs: list[str] = []
+        self.stdout: list[str] = []  # raw, per step, before the runner consumes commands
 
     def run(self, inputs: dict[str, str]) -> tuple[int, dict[str, str]]:
         """Run every step; stop at the first failing one like the runner does."""
@@ -117,7 +128,8 @@ class Runner:
             proc = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail",
                                    "-c", step["run"]], env=env, cwd=self.tmp,
                                   capture_output=True, text=True, timeout=60, check=False)
-            self.logs += [proc.stdout, proc.stderr]
+            self.stdout.append(proc.stdout)
+            self.logs += [_runner_log(proc.stdout), proc.stderr]
             if "id" in step:
                 self.step_outputs[step["id"]] = _parse_outputs(out_file.read_text())
             code = proc.returncode
@@ -161,6 +173,7 @@ def test_action_steps_post_comment_set_status_and_outputs(runner: Runner,
     assert "Monthly cost will increase" in (runner.tmp / "summary.md").read_text()
     create = next(c for c in fake.calls if c.method == "POST" and c.path.endswith("/comments"))
     assert create.auth == f"Bearer {TOKEN}"  # token from the input's default, via env only
+    assert runner.stdout[-1].startswith(f"::add-mask::{TOKEN}\n")  # masked before any output
 
 
 def test_action_inputs_are_data_not_shell(runner: Runner, fake: FakeGitHub) -> None:

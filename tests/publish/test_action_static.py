@@ -111,3 +111,16 @@ def test_workflow_template_follows_the_security_checklist() -> None:
     plan = next(s for s in job["steps"] if s.get("name") == "Terraform plan")
     assert "terraform show -json tfplan" in plan["run"]
     assert "paths" not in (wf["on"]["pull_request"] or {})
+
+
+def test_token_reaches_only_the_costgate_step_and_only_through_env() -> None:
+    action = _load(ACTION)
+    steps = action["runs"]["steps"]
+    carrying = [s for s in steps if any("inputs.github-token" in str(v)
+                                        for v in (s.get("env") or {}).values())]
+    assert [s.get("id") for s in carrying] == ["run"]  # not the pip install step
+    assert carrying[0]["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+    for step in steps:
+        run = step.get("run", "")
+        assert "GITHUB_TOKEN" not in run and "set -x" not in run  # never echoed or traced
+        assert run.split()[0] in ("python3", "costgate")

@@ -192,8 +192,9 @@ def test_from_context_and_uuid_spelling(monkeypatch: pytest.MonkeyPatch) -> None
            "BITBUCKET_REPO_FULL_NAME": REPO, "BITBUCKET_PR_ID": str(PR)}
     with pytest.raises(PublishForbidden, match="BITBUCKET_TOKEN"):
         from_context(detect(env))
-    monkeypatch.setenv("COSTGATE_COMMENT_AUTHOR", "6F1E2D3C-4B5A-4978-8A6B-000000000001")
-    bb = from_context(detect({**env, "BITBUCKET_TOKEN": TOKEN}))
+    monkeypatch.setenv("COSTGATE_COMMENT_AUTHOR", "{6f1e2d3c-4b5a-4978-8a6b-000000000009}")
+    bb = from_context(detect({**env, "BITBUCKET_TOKEN": TOKEN,
+                              "COSTGATE_COMMENT_AUTHOR": "6F1E2D3C-4B5A-4978-8A6B-000000000001"}))
     assert bb.identity() == "{6f1e2d3c-4b5a-4978-8a6b-000000000001}"
     assert normalise_uuid("{ABCDEF01-2345-6789-abcd-ef0123456789}") == \
         "{abcdef01-2345-6789-abcd-ef0123456789}"

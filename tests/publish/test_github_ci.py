@@ -67,6 +67,7 @@ class Run:
 
     def env(self, *, run_id: int, updated_at: str, fork: bool = False,
             token: str = TOKEN, graphql: bool = True) -> None:
+        self.token = token
         base_repo = {"full_name": "acme/infra"}
         head_repo = {"full_name": "mallory/infra" if fork else "acme/infra"}
         event = {"action": "synchronize", "number": 7, "pull_request": {
@@ -96,6 +97,10 @@ class Run:
                      str(self.tmp / "head.json"), "--policy", str(self.tmp / "policy.yml"),
                      *extra])
         out, err = capsys.readouterr()
+        mask = f"::add-mask::{TOKEN}\n"
+        if self.token == TOKEN:  # the runner consumes the mask command; it comes first
+            assert out.startswith(mask)
+            out = out[len(mask):]
         for text in (out, err, self.summary.read_text(), self.output.read_text()):
             assert TOKEN not in text
         return code, out, err
