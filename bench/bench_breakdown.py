@@ -4,9 +4,9 @@
     python bench/bench_breakdown.py --resources 2000 --repeat 3
 
 Runs the real CLI entry point in-process (``costgate.cli.main``) after one warm-up run (imports,
-price index), prints best-of-N wall times, the ratio breakdown / json.load (target <= 4),
-peak RSS, and the wall time of a 10-resource plan through the installed CLI in a fresh
-subprocess (target < 0.5 s). Needs a price snapshot (``costgate pricing build`` or update).
+price index), prints best-of-N and median wall times, the ratio breakdown / json.load (target
+<= 4), peak RSS, and the wall time of a 10-resource plan through the CLI in a fresh subprocess,
+as JSON and as the default table (target < 0.5 s). Needs a price snapshot.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,15 +33,15 @@ from gen_plan import generate_plan  # noqa: E402
 from costgate.cli import main as costgate_main  # noqa: E402
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    """Smallest wall time of ``repeat`` runs (least disturbed by other load)."""
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(best, median) wall time of ``repeat`` runs: the best is least disturbed by other load."""
     times = []
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return min(times), statistics.median(times)
 
 
 def write_plan(path: Path, resources: int) -> None:
@@ -68,36 +69,34 @@ def main() -> int:
                 json.load(fh)
 
         breakdown()  # warm-up: imports, price index, rule tables
-        t_cli = best(breakdown, args.repeat)
-        t_json = best(load, args.repeat)
+        t_cli, m_cli = timed(breakdown, args.repeat)
+        t_json, m_json = timed(load, args.repeat)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         est = json.loads(out.read_text(encoding="utf-8"))
         size_mb = plan.stat().st_size / 1e6
 
         small = Path(tmp) / "plan10.json"
         write_plan(small, 10)
-        cmd = [
-            sys.executable,
-            "-m",
-            "costgate",
-            "breakdown",
-            "--plan",
-            str(small),
-            "--format",
-            "json",
-        ]
+        cmd = [sys.executable, "-m", "costgate", "breakdown", "--plan", str(small)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        t_small = best(lambda: subprocess.run(cmd, check=True, env=env, capture_output=True), 3)
+        small_json = timed(lambda: subprocess.run([*cmd, "--format", "json"], check=True,
+                                                  env=env, capture_output=True), 5)
+        small_table = timed(lambda: subprocess.run(cmd, check=True, env=env,
+                                                   capture_output=True), 5)
 
     print(
         f"plan: {args.resources} resources ({size_mb:.1f} MB), "
         f"counts {est['counts']}, total after {est['total_monthly_cost_after']}"
     )
-    print(f"costgate breakdown --format json: {t_cli:.3f} s (best of {args.repeat})")
-    print(f"json.load of the same file:       {t_json:.3f} s")
-    print(f"ratio: {t_cli / t_json:.2f} (target <= 4)")
+    print(f"costgate breakdown --format json: best {t_cli:.3f} s, median {m_cli:.3f} s "
+          f"({args.repeat} runs)")
+    print(f"json.load of the same file:       best {t_json:.3f} s, median {m_json:.3f} s")
+    print(f"ratio: {t_cli / t_json:.2f} best/best, {m_cli / m_json:.2f} median/median "
+          "(target <= 4)")
     print(f"peak RSS: {peak_mb:.0f} MB")
-    print(f"10-resource plan, fresh CLI subprocess: {t_small:.3f} s (target < 0.5)")
+    for label, (b, m) in (("--format json", small_json), ("table (default)", small_table)):
+        print(f"10-resource plan, fresh CLI subprocess, {label}: best {b:.3f} s, "
+              f"median {m:.3f} s of 5 (target < 0.5)")
     return 0
 
 

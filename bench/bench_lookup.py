@@ -17,6 +17,8 @@ import gzip
 import json
 import os
 import random
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -51,14 +53,16 @@ def sample_queries(snapshot: Path, n: int) -> list[tuple[PriceQuery, str]]:
     return [(q, pool[q]) for q in keys[:n]]
 
 
-def timed(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
-    """Best of ``repeat`` runs: (wall seconds, CPU seconds) - CPU time is less noisy on a busy box."""
-    best = (float("inf"), float("inf"))
+def timed(fn: Callable[[], object], repeat: int = 7) -> tuple[float, float, float, float]:
+    """``repeat`` runs: best and median wall seconds, best and median CPU seconds (CPU time is
+    less noisy on a busy box)."""
+    walls, cpus = [], []
     for _ in range(repeat):
         w, c = time.perf_counter(), time.process_time()
         fn()
-        best = min(best, (time.perf_counter() - w, time.process_time() - c))
-    return best
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return min(walls), statistics.median(walls), min(cpus), statistics.median(cpus)
 
 
 def main() -> int:
@@ -79,7 +83,7 @@ def main() -> int:
         t0 = time.perf_counter()
         PriceStore.open(args.snapshot).index.build_all()
         full_build = time.perf_counter() - t0
-        Path(cache, "index", f"{store.snapshot_id}.sqlite").unlink()
+        shutil.rmtree(Path(cache, "index"))
 
         # First use after install: one EC2 price (the largest service) with an empty cache.
         t0 = time.perf_counter()
@@ -94,22 +98,23 @@ def main() -> int:
         t0 = time.perf_counter()
         result = fresh.lookup_many(queries)
         warm_fresh = time.perf_counter() - t0
-        warm, warm_cpu = timed(lambda: fresh.lookup_many(queries))
+        warm, warm_med, warm_cpu, warm_cpu_med = timed(lambda: fresh.lookup_many(queries))
 
         table = dict(sample)
-        baseline, baseline_cpu = timed(lambda: [json.loads(table[q]) for q in queries])
+        baseline, base_med, baseline_cpu, base_cpu_med = timed(
+            lambda: [json.loads(table[q]) for q in queries])
 
     found = sum(m.found for m in result.values())
     n = len(queries)
     lines = [
         f"first use (index AmazonEC2 + one lookup): {first_use:.2f} s  (target < 10 s)",
         f"full index build (every service):         {full_build:.2f} s  (target < 10 s)",
-        f"{n:,} distinct lookups, warm store: {warm:.3f} s wall, {warm_cpu:.3f} s CPU"
-        " (target < 0.2 s)",
+        f"{n:,} distinct lookups, warm store: best {warm:.3f} s wall, {warm_cpu:.3f} s CPU;"
+        f" median {warm_med:.3f} s wall, {warm_cpu_med:.3f} s CPU (target < 0.2 s)",
         f"{n:,} distinct lookups, new store over a built index: {warm_fresh:.3f} s"
         " (loads every partition the sample touches)",
-        f"baseline ({n:,} dict lookups + json.loads): {baseline:.3f} s wall,"
-        f" {baseline_cpu:.3f} s CPU",
+        f"baseline ({n:,} dict lookups + json.loads): best {baseline:.3f} s wall,"
+        f" {baseline_cpu:.3f} s CPU; median {base_med:.3f} s wall, {base_cpu_med:.3f} s CPU",
         f"ratio warm/baseline: {warm / baseline:.1f}x wall, {warm_cpu / baseline_cpu:.1f}x CPU;"
         f" new-store/baseline {warm_fresh / baseline:.1f}x; found {found:,}/{n:,}",
     ]

@@ -1,7 +1,8 @@
 """Command-line entry point and the single error boundary.
 
 Each command group lives in ``costgate/commands/<group>.py`` with ``register(subparsers)``;
-its handlers return an exit code. Only this module turns exceptions into exit codes:
+its handlers return an exit code. :func:`main` registers only the group of the command being
+run (all of them for ``--help`` or an unknown command), so a run imports what it uses. Only this module turns exceptions into exit codes:
 :class:`costgate.errors.CostgateError` → its code with one line on stderr, anything else →
 3 with a one-line "internal error" message (the traceback only with ``COSTGATE_DEBUG=1``).
 """
@@ -15,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 
 from costgate import __version__
-from costgate.commands import COMMAND_GROUPS
+from costgate.commands import GROUPS, group_of, load_register
 from costgate.errors import CostgateError, ExitCode
 
 
@@ -26,21 +27,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.INPUT_ERROR, f"costgate: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser with every registered command group."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command group, or only the group registering ``command``."""
     parser = _Parser(prog="costgate", description="Terraform cost estimates and budget gates.")
     parser.add_argument("--version", action="version", version=f"costgate {__version__}")
     sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
     )
-    for register in COMMAND_GROUPS:
-        register(sub)
+    only = group_of(command) if command else None
+    for module, _ in GROUPS:
+        if only is None or module == only:
+            load_register(module)(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run costgate; return the process exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

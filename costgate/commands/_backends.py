@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from costgate.model.estimate import PriceSnapshot
-from costgate.model.resource import Diagnostic, ParsedInput
-from costgate.pricing.engine import Conversion, PriceLookup
-from costgate.pricing.registry import Registry
+if TYPE_CHECKING:  # annotations only: importing these here would load pydantic at startup
+    from costgate.model.estimate import PriceSnapshot
+    from costgate.model.resource import Diagnostic, ParsedInput
+    from costgate.pricing.engine import Conversion, PriceLookup
+    from costgate.pricing.registry import Registry
 
 
 def registry() -> Registry:
@@ -35,6 +37,7 @@ def load_input(
 
 def open_store() -> tuple[PriceLookup, PriceSnapshot]:
     """The local price snapshot and its id/date for the report."""
+    from costgate.model.estimate import PriceSnapshot
     from costgate.pricing.store import PriceStore
 
     store = PriceStore.open()
@@ -44,6 +47,7 @@ def open_store() -> tuple[PriceLookup, PriceSnapshot]:
 def conversion(currency: str) -> Conversion:
     """USD → ``currency`` with the newest ECB table, keeping the rate date."""
     from costgate.pricing import currency as rates
+    from costgate.pricing.engine import Conversion
 
     table = rates.load_rates()
     table.rate(currency)  # unknown code → one-line InputError now, not mid-run
@@ -56,5 +60,7 @@ def conversion(currency: str) -> Conversion:
 
 def usage_diagnostics(warnings: Iterable[str]) -> Iterator[Diagnostic]:
     """Usage-file warnings (e.g. types with no rule) as report diagnostics."""
+    from costgate.model.resource import Diagnostic
+
     for text in warnings:
         yield Diagnostic(code="usage_ignored", message=text, level="warning")

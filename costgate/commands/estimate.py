@@ -16,15 +16,17 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costgate.commands import _backends as backends
 from costgate.commands import gitdiff, report_options
 from costgate.errors import InputError
-from costgate.model.estimate import Estimate
 from costgate.parse.hcl_cli import add_hcl_options, load_hcl_from_args
-from costgate.parse.usage import UsageFile, load_usage_file
-from costgate.pricing.engine import estimate
 from costgate.report.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from costgate.model.estimate import Estimate
+    from costgate.parse.usage import UsageFile
 
 PROVIDERS = ("aws", "azure", "google")
 
@@ -95,6 +97,9 @@ def _gc_paused() -> Iterator[None]:
 
 def compute(args: argparse.Namespace, currency: str) -> Estimate:
     """Load the input and usage file, price it, and return the estimate."""
+    from costgate.parse.usage import load_usage_file
+    from costgate.pricing.engine import estimate
+
     registry = backends.registry()
     default_regions = region_map(args.default_region, "DEFAULT")
     region_override = region_map(args.region_override, "OVERRIDE")

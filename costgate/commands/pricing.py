@@ -13,17 +13,14 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from costgate.errors import ExitCode, InputError
 from costgate.model.money import money_str
-from costgate.model.pricing import PriceMatch, PriceQuery, PurchaseOption
-from costgate.pricing.snapshot import build_snapshot
-from costgate.pricing.sources import discover, iter_source_records
-from costgate.pricing.store import PriceStore
+from costgate.model.pricing import PriceQuery, PurchaseOption
+
+if TYPE_CHECKING:  # rich, the importers and the store load in the handlers that use them
+    from costgate.model.pricing import PriceMatch
 
 NOT_FOUND = "not in price snapshot — run `costgate pricing update`"
 
@@ -115,6 +112,11 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from costgate.pricing.snapshot import build_snapshot
+    from costgate.pricing.sources import discover, iter_source_records
+
     err = Console(stderr=True)
     started = time.monotonic()
     infos = discover(args.source_root, only=args.source)
@@ -139,6 +141,11 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from costgate.pricing.store import PriceStore
+
     store = PriceStore.open(args.snapshot)
     info = store.info()
     m = info.manifest
@@ -208,6 +215,8 @@ def lookup_query(args: argparse.Namespace) -> PriceQuery:
 
 
 def _lookup(args: argparse.Namespace) -> int:
+    from costgate.pricing.store import PriceStore
+
     query = lookup_query(args)
     store = PriceStore.open(args.snapshot)
     match = store.lookup(query)

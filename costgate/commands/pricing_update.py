@@ -13,26 +13,17 @@ import argparse
 import re
 from collections.abc import Sequence
 from types import TracebackType
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.progress import Progress as RichProgressBar
+from typing import TYPE_CHECKING
 
 from costgate.errors import ConfigError, InputError
-from costgate.pricing.refresh import PROVIDERS, Settings, UpdatePlan, run_update
-from costgate.pricing.refresh.aws import AWS_REGIONS, AWS_SERVICES
-from costgate.pricing.refresh.azure import AZURE_REGIONS, AZURE_SERVICES
-from costgate.pricing.refresh.google import GOOGLE_REGIONS, GOOGLE_SERVICES
 
-DEFAULT_REGIONS = {"aws": AWS_REGIONS, "azure": AZURE_REGIONS, "google": GOOGLE_REGIONS}
-DEFAULT_SERVICES = {"aws": AWS_SERVICES, "azure": AZURE_SERVICES, "google": GOOGLE_SERVICES}
+if TYPE_CHECKING:  # requests (through refresh) and rich load only when `update` runs
+    from rich.console import Console
+
+    from costgate.pricing.refresh import UpdatePlan
+
+#: The providers ``pricing update`` knows (``costgate.pricing.refresh.PROVIDERS``).
+PROVIDERS = ("aws", "azure", "google")
 #: Region code shapes: us-east-1 / eastus2 / europe-west4 never collide.
 REGION_SHAPES = {
     "aws": re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$"),
@@ -70,6 +61,10 @@ def register(pricing_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace) -> int:
     """Handler: plan, run with a progress bar, summarise."""
+    from rich.console import Console
+
+    from costgate.pricing.refresh import Settings, run_update
+
     settings = Settings.from_env()
     notes: list[str] = []
     plan = build_plan(args, has_google_key=settings.google_api_key is not None, notes=notes)
@@ -97,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
 
 def build_plan(args: argparse.Namespace, *, has_google_key: bool, notes: list[str]) -> UpdatePlan:
     """Flags → providers, regions and services (see the module docs for the rules)."""
+    from costgate.pricing.refresh import UpdatePlan
+    from costgate.pricing.refresh.aws import AWS_REGIONS, AWS_SERVICES
+    from costgate.pricing.refresh.azure import AZURE_REGIONS, AZURE_SERVICES
+    from costgate.pricing.refresh.google import GOOGLE_REGIONS, GOOGLE_SERVICES
+
+    default_regions = {"aws": AWS_REGIONS, "azure": AZURE_REGIONS, "google": GOOGLE_REGIONS}
+    default_services = {"aws": AWS_SERVICES, "azure": AZURE_SERVICES, "google": GOOGLE_SERVICES}
     currency = str(args.currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise InputError(f"--currency {args.currency!r}: expected a 3-letter ISO code such as USD")
@@ -131,8 +133,8 @@ def build_plan(args: argparse.Namespace, *, has_google_key: bool, notes: list[st
     services = _services(args.service, providers)
     return UpdatePlan(
         providers=tuple(providers),
-        regions={p: tuple(by_region[p] or DEFAULT_REGIONS[p]) for p in providers},
-        services={p: tuple(services.get(p) or DEFAULT_SERVICES[p]) for p in providers},
+        regions={p: tuple(by_region[p] or default_regions[p]) for p in providers},
+        services={p: tuple(services.get(p) or default_services[p]) for p in providers},
         currency=currency,
         rates=not args.no_rates,
     )
@@ -170,6 +172,15 @@ class _Bar:
     """The refresh's Progress protocol on a rich progress bar (a no-op when disabled)."""
 
     def __init__(self, console: Console, *, enabled: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+        from rich.progress import Progress as RichProgressBar
+
         self.console = console
         self._bar = RichProgressBar(
             TextColumn("{task.description}"),
@@ -196,7 +207,11 @@ class _Bar:
         return int(self._bar.add_task(description, total=total))
 
     def advance(self, task: int, amount: int) -> None:
+        from rich.progress import TaskID
+
         self._bar.advance(TaskID(task), amount)
 
     def finish(self, task: int) -> None:
+        from rich.progress import TaskID
+
         self._bar.remove_task(TaskID(task))

@@ -17,20 +17,15 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from costgate.commands import _backends as backends
 from costgate.errors import ConfigError, CostgateError, ExitCode, InputError
-from costgate.model.estimate import Counts, Estimate, PriceSnapshot
-from costgate.model.policy import Outcome, PolicyVerdict
-from costgate.model.report import (
-    ProjectEntry,
-    Report,
-    SavingSuggestion,
-    load_document,
-    project_estimates,
-)
-from costgate.report.formats import OutputFormat, ReportOptions, TableOptions, render
+
+if TYPE_CHECKING:  # the models and renderers load with the first run, not with the parser
+    from costgate.model.estimate import Estimate
+    from costgate.model.policy import PolicyVerdict
+    from costgate.model.report import ProjectEntry, Report, SavingSuggestion
 
 
 def add_options(p: argparse.ArgumentParser, *, diff: bool) -> None:
@@ -77,6 +72,8 @@ def is_costgate_json(text: str) -> dict[str, Any] | None:
 
 
 def _load_saved(path: str, text: str, project: str | None = None) -> Estimate:
+    from costgate.model.report import load_document, project_estimates
+
     try:
         doc = load_document(text)
     except ValueError as exc:
@@ -91,6 +88,8 @@ def _load_saved(path: str, text: str, project: str | None = None) -> Estimate:
 
 
 def _empty_like(est: Estimate) -> Estimate:
+    from costgate.model.estimate import Counts, Estimate
+
     return Estimate(currency=est.currency, price_snapshot=est.price_snapshot,
                     total_monthly_cost_before=0, total_monthly_cost_after=0,
                     total_monthly_delta=0, counts=Counts())
@@ -106,6 +105,7 @@ def price_input(path: str, args: argparse.Namespace, currency: str, *, hcl: bool
             raise InputError(f"{path}: saved in {est.currency}, but this run is in {currency}")
         return _Side(est)
     from costgate.commands.estimate import region_map
+    from costgate.model.report import SavingSuggestion
     from costgate.parse.usage import UsageFile, load_usage_file
     from costgate.pricing.engine import estimate
     from costgate.pricing.savings import resource_facts
@@ -180,6 +180,8 @@ def _check_inputs(args: argparse.Namespace, projects: list[tuple[str, str]]) -> 
 
 def _build_projects(args: argparse.Namespace, currency: str) -> tuple[list[ProjectEntry], dict[
         tuple[str, str], str | None], list[SavingSuggestion]]:
+    from costgate.model.report import ProjectEntry
+
     projects = _projects(args)
     _check_inputs(args, projects)
     base, head = getattr(args, "base", None), getattr(args, "head", None)
@@ -224,6 +226,8 @@ def _policy(args: argparse.Namespace) -> tuple[Any, str | None]:
 def build_report(args: argparse.Namespace, currency: str | None, *,
                  kind: Literal["breakdown", "diff"]) -> Report:
     """Everything the renderers need, from the parsed flags."""
+    from costgate.model.estimate import PriceSnapshot
+    from costgate.model.report import Report
     from costgate.report.showback import parse_group_by, showback
 
     keys = parse_group_by(args.group_by)
@@ -252,6 +256,7 @@ def build_report(args: argparse.Namespace, currency: str | None, *,
 def run(args: argparse.Namespace, *, diff: bool, currency: str | None) -> int:
     """Build, render and write the report; the exit code follows the verdict and errors."""
     from costgate.commands.estimate import write_output
+    from costgate.report.formats import OutputFormat, ReportOptions, TableOptions, render
 
     fmt = OutputFormat(args.format)
     if args.max_chars is not None and args.max_chars < 1000:
@@ -281,6 +286,8 @@ def _warn_incomplete(report: Report) -> None:
 
 def exit_code(verdict: PolicyVerdict | None, report: Report) -> int:
     """1 when the policy fails, 2 when a project could not be estimated, else 0."""
+    from costgate.model.policy import Outcome
+
     if verdict is not None and verdict.outcome is Outcome.FAIL:
         failed = [r.rule_id for r in verdict.rules if r.outcome is Outcome.FAIL]
         print(f"costgate: policy failed: {', '.join(failed)}", file=sys.stderr)

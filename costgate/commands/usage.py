@@ -8,7 +8,6 @@ from pathlib import Path
 from costgate.commands import _backends as backends
 from costgate.commands.estimate import add_input_options, region_map, write_output
 from costgate.errors import InputError
-from costgate.parse.usage import usage_template
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     """Handler for ``costgate usage init``."""
+    from costgate.parse.usage import usage_template
+
     if args.out != "-" and Path(args.out).exists() and not args.force:
         raise InputError(f"{args.out} already exists; use --force to overwrite it")
     parsed = backends.load_input(

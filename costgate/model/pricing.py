@@ -8,8 +8,11 @@ answers all queries from the local price store in one batch and fills in
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from pydantic import Field
 
@@ -123,6 +126,42 @@ class PriceQuery(Frozen):
             payment=payment,
         )
 
+    def __hash__(self) -> int:
+        """Hash once per object: queries are dict keys in every batch, dedupe and cache, and
+        pydantic's field-tuple hash (nested attribute tuples) cost ~3 us per call. The value
+        lives in ``__dict__`` beside the fields, as ``functools.cached_property`` would put it
+        (pydantic's ``__eq__`` and serializers look at the fields only)."""
+        found: int | None = self.__dict__.get(_HASH)
+        if found is None:
+            found = self.__dict__[_HASH] = hash((
+                self.provider, self.service, self.region, self.product_family, self.attributes,
+                self.purchase_option, self.term, self.payment, self.unit))
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        """Field equality without pydantic's generic checks (dedupe compares many queries)."""
+        if other.__class__ is PriceQuery:
+            mine: tuple[Any, ...] = _QUERY_FIELDS(self.__dict__)
+            theirs: tuple[Any, ...] = _QUERY_FIELDS(other.__dict__)
+            return mine == theirs
+        result: bool = super().__eq__(other)  # NotImplemented for non-models
+        return result
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> PriceQuery:
+        """A copy without the cached hash (``update`` may change the fields it covers)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop(_HASH, None)
+        return copied
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle without the cached hash: another process hashes strings with another seed."""
+        state: dict[Any, Any] = super().__getstate__()
+        if _HASH in state["__dict__"]:
+            fields = {k: v for k, v in state["__dict__"].items() if k != _HASH}
+            state = {**state, "__dict__": fields}
+        return state
+
     def describe(self) -> str:
         """Short human form for messages: ``aws AmazonEC2 us-east-1 instance_type=m5.large``."""
         parts = [self.provider, self.service, self.region or "global"]
@@ -132,6 +171,11 @@ class PriceQuery(Frozen):
         if self.purchase_option is not PurchaseOption.ON_DEMAND:
             parts.append(f"purchase={self.purchase_option.value}")
         return " ".join(parts)
+
+
+#: ``PriceQuery.__dict__`` key of the cached hash (not a field).
+_HASH = "_costgate_hash"
+_QUERY_FIELDS = operator.itemgetter(*PriceQuery.model_fields)
 
 
 class PriceMatch(Frozen):

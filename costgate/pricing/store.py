@@ -7,9 +7,11 @@ with the package. A snapshot whose manifest is unreadable or whose files are mis
 skipped (``info().skipped`` says why).
 
 **Index.** On first use each needed service is indexed into
-``<cache>/index/<snapshot_id>.sqlite`` (:mod:`costgate.pricing.store_index`); a batch loads
-only the (provider, service, region) partitions it needs and matches in memory through their
-posting lists.
+``<cache>/index/<snapshot_id>/`` (:mod:`costgate.pricing.store_index`, one SQLite file per
+service). A batch reads only the posting lists and record chunks of the (provider, service,
+region) partitions it needs and matches in memory, with the cyclic GC paused: it allocates
+many small acyclic objects, and collections over a heap of loaded postings were most of a
+warm batch's time.
 
 **Matching.** A record matches a query when provider, service, region and purchase option are
 equal, product family, term, payment and unit are equal where the query gives them, and every
@@ -25,6 +27,7 @@ records share one ``tier_start`` the smallest ``native_id`` is taken and the mat
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib.util
 import os
 from collections import defaultdict
@@ -38,12 +41,14 @@ from costgate.model.pricing import (
     TRUST_RANK,
     PriceMatch,
     PriceQuery,
+    PriceRecord,
     Trust,
 )
 from costgate.pricing.snapshot import MANIFEST, Manifest, check_files, load_manifest
-from costgate.pricing.store_index import Partition, PriceIndex, query_keys
+from costgate.pricing.store_index import Partition, PriceIndex, query_split
 
 CACHE_ENV = "COSTGATE_CACHE_DIR"
+_NONE: list[int] = []
 SHIPPED_PACKAGE = "pricing_cache"
 
 
@@ -132,14 +137,51 @@ class PriceStore:
         return self.lookup_many([query])[query]
 
     def lookup_many(self, queries: Iterable[PriceQuery]) -> dict[PriceQuery, PriceMatch]:
-        """Answer every query, loading each needed partition once."""
-        out: dict[PriceQuery, PriceMatch] = {}
-        parts = self._parts
-        for q in dict.fromkeys(queries):
+        """Answer every query (in their order); each partition's rows are read in one pass."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._lookup_many(queries)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _lookup_many(self, queries: Iterable[PriceQuery]) -> dict[PriceQuery, PriceMatch]:
+        unique = list(dict.fromkeys(queries))
+        answers: list[PriceMatch | None] = [None] * len(unique)
+        # (provider, service, region) -> attribute names -> [(position, attribute values)]
+        groups: dict[tuple[str, str, str], dict[tuple[str, ...], list[tuple[int, tuple[
+            str, ...]]]]] = {}
+        for n, q in enumerate(unique):
+            names, values = query_split(q)
             key = (q.provider, q.service, q.region or "")
-            part = parts[key] if key in parts else self._partition(*key)
-            out[q] = _match(q, part) if part is not None else PriceMatch(query=q)
-        return out
+            by_names = groups.get(key)
+            if by_names is None:
+                by_names = groups[key] = {}
+            same = by_names.get(names)
+            if same is None:
+                by_names[names] = [(n, values)]
+            else:
+                same.append((n, values))
+        for key, by_names in groups.items():
+            part = self._parts[key] if key in self._parts else self._partition(*key)
+            hits: list[tuple[int, list[int]]] = []
+            for names, items in by_names.items():
+                proj = part.projection(names, len(items)) if part is not None else {}
+                if proj is not None:
+                    hits += [(n, proj.get(values, _NONE)) for n, values in items]
+                else:  # a few queries on a big partition: intersect posting lists
+                    assert part is not None
+                    hits += [(n, part.match(list(zip(names, values, strict=True))))
+                             for n, values in items]
+            if part is None:
+                for n, _ in hits:
+                    answers[n] = PriceMatch(query=unique[n])
+                continue
+            part.prefetch(i for _, h in hits for i in h)
+            for n, h in hits:
+                answers[n] = _match(unique[n], part, h)
+        return dict(zip(unique, answers, strict=True))  # type: ignore[arg-type]  # all filled
 
     def _partition(self, provider: str, service: str, region: str) -> Partition | None:
         key = (provider, service, region)
@@ -149,20 +191,24 @@ class PriceStore:
 
 
 def index_path(snapshot_id: str) -> Path:
-    """Where the index of one snapshot lives."""
-    return user_cache_dir() / "index" / f"{snapshot_id}.sqlite"
+    """The folder of one snapshot's per-service index files."""
+    return user_cache_dir() / "index" / snapshot_id
 
 
 # -- matching ------------------------------------------------------------------------
 
 
-def _match(q: PriceQuery, part: Partition) -> PriceMatch:
-    hits = part.match(query_keys(q))
+def _match(q: PriceQuery, part: Partition, hits: list[int]) -> PriceMatch:
+    """One answer (plain init: cheaper than ``model_construct`` for this small model)."""
     if not hits:
         return PriceMatch(query=q)
+    if len(hits) == 1:
+        tiers: tuple[PriceRecord, ...] = (part.record(hits[0], q.provider, q.service),)
+        return PriceMatch(query=q, tiers=tiers, candidates=1, ambiguous=False)
     chosen, ambiguous = _choose(part, hits)
     tiers = tuple(part.record(i, q.provider, q.service) for i in chosen)
-    return PriceMatch(query=q, tiers=tiers, candidates=len(hits), ambiguous=ambiguous)
+    return PriceMatch(query=q, tiers=tiers, candidates=len(hits),
+                                      ambiguous=ambiguous)
 
 
 def _choose(part: Partition, hits: list[int]) -> tuple[list[int], bool]:

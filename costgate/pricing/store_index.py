@@ -1,12 +1,17 @@
-"""The on-disk index of one snapshot: ``<cache>/index/<snapshot_id>.sqlite``.
+"""The on-disk index of one snapshot: ``<cache>/index/<snapshot_id>/<provider>/<service>.sqlite``.
 
 The snapshot is text (gzip JSON lines) so it diffs well; looking prices up in it directly
-would mean parsing a whole service file per run. The index holds one row per (provider,
-service, region) partition: the partition's record lines plus posting lists (attribute
-value → line numbers), ``marshal``-ed and zlib-compressed. A service is indexed the first time
-a query needs it, in one SQLite transaction (so a half-written index is never seen); the empty
-index file itself is created under a temp name and renamed. An index that is unreadable, stale
-(other snapshot, Python or format) or damaged is deleted and rebuilt; data files are
+would mean parsing a whole service file per run. Each service gets its own SQLite file,
+built the first time a query needs it. Per (provider, service, region) partition it holds
+the posting lists (attribute value → ``array('I')`` of line numbers, ``marshal``-ed and
+compressed in one blob) and the record lines in small zlib chunks, so a small plan inflates
+the postings and a few chunks instead of a whole region (EC2 eu-west-1 is 52,000 lines).
+
+**Concurrency.** An index file is never written in place: it is built in a unique temp file
+next to its final name and moved there with ``os.replace``. Readers open it only afterwards,
+read-only and ``immutable`` (no locks), so two processes building the same service at once
+both succeed: the last rename wins, both files are identical, and a reader of the replaced one
+keeps its open inode. An unreadable or stale file is deleted and rebuilt; data files are
 checksum-verified before they are indexed.
 """
 
@@ -21,7 +26,9 @@ import sys
 import tempfile
 import zlib
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,69 +37,155 @@ from costgate.errors import PricingDataError
 from costgate.model.pricing import PriceQuery, PriceRecord, Provenance, PurchaseOption, Trust
 from costgate.pricing.snapshot import Manifest, SnapshotFile, read_data_file
 
-INDEX_FORMAT = "4"
+INDEX_FORMAT = "5"
+#: Record lines per compressed chunk: one price costs ~10 kB to inflate.
+CHUNK_LINES = 16
+#: A batch of this many queries per partition line (with the same attribute names) builds a
+#: projection instead of intersecting posting sets (see :meth:`Partition.projection`).
+PROJECT_SHARE = 0.02
+#: Binary-search a posting list instead of building its set when it is this many times
+#: longer than the candidates so far, for its first ``_PROBES`` uses (then the set pays).
+_PROBE_FACTOR = 32
+_PROBES = 8
 
 #: A posting key: ("\0po", "on_demand"), ("\0pf", family), ("\0unit", unit), (attr, value), ...
 Key = tuple[str, str]
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE parts (provider TEXT, service TEXT, region TEXT, n INTEGER, blob BLOB, "
-    "PRIMARY KEY (provider, service, region))",
-    "CREATE TABLE done (provider TEXT, service TEXT, PRIMARY KEY (provider, service))",
+    "CREATE TABLE parts (id INTEGER PRIMARY KEY, region TEXT UNIQUE, n INTEGER, postings BLOB)",
+    "CREATE TABLE chunks (part INTEGER, c INTEGER, blob BLOB, PRIMARY KEY (part, c))"
+    " WITHOUT ROWID",
 )
-_DAMAGE = (sqlite3.DatabaseError, ValueError, EOFError, TypeError, zlib.error)
+_DAMAGE = (sqlite3.DatabaseError, ValueError, EOFError, TypeError, zlib.error, KeyError)
 
 
 class Partition:
-    """One (provider, service, region): record lines plus their posting lists.
+    """One (provider, service, region): posting lists and record lines, read on demand.
 
-    Matching intersects posting lists (smallest first, the others as cached sets); only the
-    matching lines are parsed, once each.
+    Matching intersects posting sets (smallest first), or, for batches of queries naming the
+    same attributes, looks the values up in a projection (see :meth:`projection`). Each set,
+    projection, chunk, parsed row and :class:`PriceRecord` is made once and cached.
     """
 
-    def __init__(self, postings: dict[Key, bytes], data: str, offsets: bytes) -> None:
-        self.postings = postings  # key -> array('I') bytes of line numbers
-        self._data = data  # the partition's lines, newline-joined
-        self._offsets = array("I", offsets)  # start of each line in ``data``, plus the end
+    def __init__(self, db: sqlite3.Connection, part_id: int, n: int, postings: bytes) -> None:
+        self._db = db
+        self._id = part_id
+        self._n = n
+        self.postings: dict[Key, bytes] = marshal.loads(zlib.decompress(postings))
         self._sets: dict[Key, frozenset[int]] = {}
+        self._probes: dict[Key, int] = {}
+        self._names: dict[str, list[tuple[str, bytes]]] | None = None
+        self._projections: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
+        self._chunks: dict[int, list[str]] = {}
         self._rows: dict[int, dict[str, Any]] = {}
         self._records: dict[int, PriceRecord] = {}
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    def _set(self, key: Key) -> frozenset[int] | None:
-        found = self._sets.get(key)
-        if found is None:
-            raw = self.postings.get(key)
-            if raw is None:
-                return None
-            found = self._sets[key] = frozenset(array("I", raw))
-        return found
+        return self._n
 
     def match(self, keys: list[Key]) -> list[int]:
-        """Line numbers that carry every key, ascending."""
-        cached = self._sets
-        sets = []
+        """Line numbers that carry every key, ascending.
+
+        Starts from the shortest posting list; a long list is probed by binary search
+        instead of being turned into a set (EC2 eu-west-1's on-demand list has 20,000+
+        lines, and a small plan asks it a handful of questions).
+        """
+        postings = self.postings
+        found: list[tuple[int, Key, bytes]] = []
         for key in keys:
-            found = cached.get(key)
-            if found is None:
-                found = self._set(key)
-                if found is None:
-                    return []
-            sets.append(found)
-        if len(sets) == 1:
-            return sorted(sets[0])
-        sets.sort(key=len)
-        hits = sets[0].intersection(*sets[1:])
+            raw = postings.get(key)
+            if raw is None:
+                return []
+            found.append((len(raw), key, raw))
+        found.sort()
+        sets = self._sets
+        _, first, raw = found[0]
+        hits = sets.get(first) or self._set(first, raw)
+        for size, key, raw in found[1:]:
+            if not hits:
+                return []
+            known = sets.get(key)
+            if known is None and len(hits) * _PROBE_FACTOR < size // 4 and (
+                    probes := self._probes.get(key, 0)) < _PROBES:
+                self._probes[key] = probes + 1
+                lines = memoryview(raw).cast("I")
+                end = len(lines)
+                hits = frozenset([i for i in hits
+                                  if (j := bisect_left(lines, i)) < end and lines[j] == i])
+            else:
+                hits = hits & (known or self._set(key, raw))
         return sorted(hits) if len(hits) > 1 else list(hits)
+
+    def _set(self, key: Key, raw: bytes) -> frozenset[int]:
+        found = self._sets[key] = frozenset(array("I", raw))
+        return found
+
+    def projection(self, names: tuple[str, ...],
+                   batch: int) -> dict[tuple[str, ...], list[int]] | None:
+        """Values of ``names`` → the lines that carry exactly those values, ascending.
+
+        The lines a query matches are ``projection(names)[values]``: the same set
+        :meth:`match` intersects, in one dict lookup. Building it touches every posting of
+        ``names`` once, so it is made only when ``batch`` queries will use it (at least
+        ``PROJECT_SHARE`` of the partition's lines) or it already exists; else None.
+        """
+        found = self._projections.get(names)
+        if found is not None or batch < PROJECT_SHARE * self._n:
+            return found
+        if self._names is None:
+            by_name: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
+            for (name, value), raw in self.postings.items():
+                by_name[name].append((value, raw))
+            self._names = dict(by_name)
+        values: dict[int, tuple[str, ...]] = {}
+        for j, name in enumerate(names):
+            entries = self._names.get(name, [])
+            if j == 0:
+                values = {i: (v,) for v, raw in entries for i in array("I", raw)}
+                continue
+            narrowed: dict[int, tuple[str, ...]] = {}
+            for v, raw in entries:
+                for i in array("I", raw):
+                    t = values.get(i)
+                    if t is not None:
+                        narrowed[i] = (*t, v)
+            values = narrowed
+        proj: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i in sorted(values):
+            proj[values[i]].append(i)
+        found = self._projections[names] = dict(proj)
+        return found
+
+    def prefetch(self, lines: Iterable[int]) -> None:
+        """Read the chunks holding ``lines`` in one query (batches)."""
+        rows = self._rows
+        want = sorted({i // CHUNK_LINES for i in lines if i not in rows} - self._chunks.keys())
+        for start in range(0, len(want), 500):
+            part = want[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for c, blob in self._db.execute(
+                f"SELECT c, blob FROM chunks WHERE part=? AND c IN ({marks})", (self._id, *part)
+            ):
+                self._chunks[c] = zlib.decompress(blob).decode("utf-8").split("\n")
+
+    def _line(self, i: int) -> str:
+        c = i // CHUNK_LINES
+        chunk = self._chunks.get(c)
+        if chunk is None:
+            found = self._db.execute(
+                "SELECT blob FROM chunks WHERE part=? AND c=?", (self._id, c)
+            ).fetchone()
+            if found is None:
+                raise KeyError(f"line {i} missing from the price index")
+            chunk = self._chunks[c] = zlib.decompress(found[0]).decode("utf-8").split("\n")
+        return chunk[i % CHUNK_LINES]
 
     def row(self, i: int) -> dict[str, Any]:
         """Line ``i`` parsed (cached)."""
         row = self._rows.get(i)
         if row is None:
-            row = self._rows[i] = json.loads(self._data[self._offsets[i]:self._offsets[i + 1] - 1])
+            row = self._rows[i] = json.loads(self._line(i))
         return row
 
     def record(self, i: int, provider: str, service: str) -> PriceRecord:
@@ -135,6 +228,28 @@ def query_keys(q: PriceQuery) -> list[Key]:
     return keys
 
 
+def query_split(q: PriceQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`query_keys` as (names, values): the projection's two keys."""
+    names = ["\0po"]
+    values = [q.purchase_option.value]
+    if q.product_family is not None:
+        names.append("\0pf")
+        values.append(q.product_family)
+    if q.term is not None:
+        names.append("\0term")
+        values.append(q.term)
+    if q.payment is not None:
+        names.append("\0pay")
+        values.append(q.payment)
+    if q.unit is not None:
+        names.append("\0unit")
+        values.append(q.unit)
+    if q.attributes:
+        attr_names, attr_values = zip(*q.attributes, strict=True)
+        return (*names, *attr_names), (*values, *attr_values)
+    return tuple(names), tuple(values)
+
+
 def record_keys(d: dict[str, Any]) -> list[Key]:
     """The posting keys of one parsed snapshot line."""
     keys: list[Key] = [
@@ -150,130 +265,125 @@ def record_keys(d: dict[str, Any]) -> list[Key]:
     return keys
 
 
-class PriceIndex:
-    """Lazily built index of one snapshot (see the module docstring)."""
+class _ServiceFile:
+    """One open (read-only) service index: its connection and region → partition ids."""
 
-    def __init__(self, snapshot_dir: Path, manifest: Manifest, path: Path) -> None:
-        self.path = path
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.parts = {region: pid for pid, region in db.execute("SELECT id, region FROM parts")}
+        self.loaded: dict[str, Partition] = {}
+
+
+class PriceIndex:
+    """Lazily built per-service index files of one snapshot (see the module docstring)."""
+
+    def __init__(self, snapshot_dir: Path, manifest: Manifest, directory: Path) -> None:
+        self.path = directory
         self._dir = snapshot_dir
         self._manifest = manifest
         self._files = {(f.provider, f.service): f for f in manifest.files}
-        self._db: sqlite3.Connection | None = None
-        self._done: set[tuple[str, str]] = set()
+        self._open: dict[tuple[str, str], _ServiceFile] = {}
+
+    def service_path(self, provider: str, service: str) -> Path:
+        """The index file of one service (named after its data file)."""
+        rel = self._files[(provider, service)].path.removesuffix(".jsonl.gz")
+        return self.path / f"{rel}.sqlite"
 
     def partition(self, provider: str, service: str, region: str) -> Partition | None:
         """The partition, indexing its service first if needed; None when it has no prices."""
         if (provider, service) not in self._files:
             return None
-        try:
-            return self._load(provider, service, region)
-        except _DAMAGE:
-            self._discard()
-        try:
-            return self._load(provider, service, region)
-        except _DAMAGE as exc:
-            self._discard()
-            raise PricingDataError(f"{self.path}: price index unusable ({exc})") from None
-
-    def _load(self, provider: str, service: str, region: str) -> Partition | None:
-        db = self._connect()
-        self._ensure(db, provider, service)
-        found = db.execute(
-            "SELECT blob FROM parts WHERE provider=? AND service=? AND region=?",
-            (provider, service, region),
-        ).fetchone()
-        if found is None:
-            return None
-        postings, data, offsets = marshal.loads(zlib.decompress(found[0]))
-        return Partition(postings, data, offsets)
+        svc = self._service(provider, service)
+        part = svc.loaded.get(region)
+        if part is None:
+            pid = svc.parts.get(region)
+            if pid is None:
+                return None
+            pid, n, blob = svc.db.execute(
+                "SELECT id, n, postings FROM parts WHERE id=?", (pid,)).fetchone()
+            part = svc.loaded[region] = Partition(svc.db, pid, n, blob)
+        return part
 
     def build_all(self) -> None:
-        """Index every service now (``pricing info --index``, benchmarks)."""
-        db = self._connect()
+        """Index every service now (benchmarks, warming a CI cache)."""
         for provider, service in self._files:
-            self._ensure(db, provider, service)
+            self._service(provider, service)
 
     def close(self) -> None:
-        """Close the connection (the file stays)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """Close every connection (the files stay)."""
+        for svc in self._open.values():
+            svc.db.close()
+        self._open.clear()
 
     # -- internals -----------------------------------------------------------------------
 
-    def _meta(self) -> dict[str, str]:
+    def _meta(self, f: SnapshotFile) -> dict[str, str]:
         return {"format": INDEX_FORMAT, "snapshot_id": self._manifest.snapshot_id,
+                "file": f.path, "sha256": f.sha256, "byteorder": sys.byteorder,
                 "python": f"{sys.version_info[0]}.{sys.version_info[1]}/{marshal.version}"}
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._db is not None:
-            return self._db
-        if not self.path.is_file():
-            self._create()
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _service(self, provider: str, service: str) -> _ServiceFile:
+        svc = self._open.get((provider, service))
+        if svc is not None:
+            return svc
+        f = self._files[(provider, service)]
+        path = self.service_path(provider, service)
+        for attempt in range(3):
+            if not path.is_file():
+                self._build(f, path)
+            try:
+                svc = self._connect(path, f)
+            except _DAMAGE as exc:
+                path.unlink(missing_ok=True)  # others keep their open inode; we rebuild
+                if attempt == 2:
+                    raise PricingDataError(f"{path}: price index unusable ({exc})") from None
+                continue
+            self._open[(provider, service)] = svc
+            return svc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connect(self, path: Path, f: SnapshotFile) -> _ServiceFile:
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         try:
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError:
-            meta = {}
-        if meta != self._meta():
+            if meta != self._meta(f):
+                raise ValueError("stale index (other snapshot, format or platform)")
+            return _ServiceFile(db)
+        except BaseException:
             db.close()
-            self._discard()
-            self._create()
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db = db
-        self._done = set(db.execute("SELECT provider, service FROM done").fetchall())
-        return db
+            raise
 
-    def _create(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+    def _build(self, f: SnapshotFile, path: Path) -> None:
+        """Write the whole service index to a private temp file, then rename it into place."""
+        parts = _file_partitions(self._dir, f)  # verifies the data file first
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
-            db = sqlite3.connect(name)
+            db = sqlite3.connect(name, isolation_level=None)
             try:
+                db.execute("PRAGMA journal_mode=OFF")  # a private file: no rollback needed
+                db.execute("PRAGMA synchronous=OFF")
+                db.execute("BEGIN")
                 for sql in _SCHEMA:
                     db.execute(sql)
-                db.executemany("INSERT INTO meta VALUES (?,?)", self._meta().items())
-                db.commit()
+                db.executemany("INSERT INTO meta VALUES (?,?)", self._meta(f).items())
+                for pid, (region, (postings, lines)) in enumerate(sorted(parts.items())):
+                    packed = {key: array("I", hits).tobytes() for key, hits in postings.items()}
+                    db.execute("INSERT INTO parts VALUES (?,?,?,?)", (
+                        pid, region, len(lines), zlib.compress(marshal.dumps(packed), 1)))
+                    db.executemany("INSERT INTO chunks VALUES (?,?,?)", [
+                        (pid, c // CHUNK_LINES,
+                         zlib.compress("\n".join(lines[c:c + CHUNK_LINES]).encode(), 6))
+                        for c in range(0, len(lines), CHUNK_LINES)])
+                db.execute("COMMIT")
             finally:
                 db.close()
-            os.replace(name, self.path)
+            os.replace(name, path)  # atomic; a concurrent builder's identical file may win
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
-
-    def _discard(self) -> None:
-        self.close()
-        self._done = set()
-        self.path.unlink(missing_ok=True)
-
-    def _ensure(self, db: sqlite3.Connection, provider: str, service: str) -> None:
-        if (provider, service) in self._done:
-            return
-        parts = _file_partitions(self._dir, self._files[(provider, service)])
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if db.execute("SELECT 1 FROM done WHERE provider=? AND service=?",
-                          (provider, service)).fetchone() is None:
-                db.executemany("INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?)", [
-                    (provider, service, region, len(lines), _blob(postings, lines))
-                    for region, (postings, lines) in parts.items()
-                ])
-                db.execute("INSERT INTO done VALUES (?,?)", (provider, service))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        self._done.add((provider, service))
-
-
-def _blob(postings: dict[Key, list[int]], lines: list[str]) -> bytes:
-    offsets = array("I", [0])
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-    packed = {key: array("I", hits).tobytes() for key, hits in postings.items()}
-    data = "\n".join(lines) + "\n" if lines else ""
-    return zlib.compress(marshal.dumps((packed, data, offsets.tobytes())), 1)
 
 
 def _file_partitions(

@@ -126,15 +126,30 @@ def test_lookup_many_answers_every_query(snap: Path) -> None:
         Decimal("0.096"), Decimal("0.0416"), None]
 
 
+def _ec2_index(store: PriceStore) -> Path:
+    return store.index.service_path("aws", "AmazonEC2")
+
+
 def test_index_is_built_in_the_cache_and_rebuilt_when_damaged(snap: Path, cache: Path) -> None:
     store = PriceStore.open(snap)
-    path = index_path(store.snapshot_id)
-    assert path == cache / "index" / f"{store.snapshot_id}.sqlite"
+    folder = index_path(store.snapshot_id)
+    assert folder == cache / "index" / store.snapshot_id
+    path = _ec2_index(store)
+    assert path == folder / "aws" / "amazonec2.sqlite"
     assert store.lookup(ec2("us-east-1", "m5.large")).found and path.is_file()
+    assert not list(folder.rglob("*.tmp"))  # the temp file was renamed into place
     path.write_bytes(b"this is not sqlite" * 100)
     again = PriceStore.open(snap)
     assert again.lookup(ec2("us-east-1", "m5.large")).tiers[0].price == Decimal("0.096")
     assert path.read_bytes()[:15] == b"SQLite format 3"
+
+
+def test_only_the_services_a_query_needs_are_indexed(snap: Path) -> None:
+    store = PriceStore.open(snap)
+    assert store.lookup(PriceQuery.make("aws", "AmazonRoute53", None, meter="Hosted Zone")).found
+    built = sorted(p.relative_to(index_path(store.snapshot_id)).as_posix()
+                   for p in index_path(store.snapshot_id).rglob("*.sqlite"))
+    assert built == ["aws/amazonroute53.sqlite"]
 
 
 def test_corrupt_data_file_is_one_clear_error_and_other_caches_survive(
@@ -142,7 +157,7 @@ def test_corrupt_data_file_is_one_clear_error_and_other_caches_survive(
 ) -> None:
     good = PriceStore.open(snap)
     assert good.lookup(ec2("us-east-1", "m5.large")).found
-    good_index = index_path(good.snapshot_id).read_bytes()
+    good_index = _ec2_index(good).read_bytes()
 
     bad = tmp_path / "bad"
     shutil.copytree(snap, bad)
@@ -155,7 +170,8 @@ def test_corrupt_data_file_is_one_clear_error_and_other_caches_survive(
     manifest_path.write_text(manifest_path.read_text().replace(manifest.snapshot_id, "feedfacefeedface"))
     with pytest.raises(PricingDataError, match=r"bad/aws/amazonec2\.jsonl\.gz: corrupt"):
         PriceStore.open(bad).lookup(ec2("us-east-1", "m5.large"))
-    assert index_path(good.snapshot_id).read_bytes() == good_index
+    assert _ec2_index(good).read_bytes() == good_index
+    assert not list(index_path("feedfacefeedface").rglob("*"))  # no half-built index left
     assert PriceStore.open(snap).lookup(ec2("us-east-1", "m5.large")).found
 
 
