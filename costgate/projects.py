@@ -10,14 +10,13 @@ sort results by name, so the output does not depend on which worker finished fir
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import posixpath
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from costgate.errors import ConfigError, CostgateError
@@ -25,9 +24,11 @@ from costgate.model.base import Frozen
 from costgate.model.estimate import Estimate
 from costgate.model.resource import ParsedInput
 
+if TYPE_CHECKING:
+    from costgate.projects_cache import Facts, FactsCache, Fingerprints
+
 CONFIG_NAMES = ("costgate.yml", "costgate.yaml")
 TF_SUFFIXES = (".tf", ".tofu", ".tf.json")
-_SKIP_DIRS = {".terraform", ".git", "node_modules", ".terragrunt-cache"}
 
 
 class ProjectConfig(Frozen):
@@ -80,6 +81,8 @@ def find_config(directory: Path) -> Path | None:
 
 def load_config(path: Path) -> ProjectsFile:
     """Read and validate a projects file; every problem is one ConfigError line naming it."""
+    import yaml  # only runs with a projects file need it (start-up time)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
@@ -101,14 +104,10 @@ def load_config(path: Path) -> ProjectsFile:
 
 # --- auto-detection -----------------------------------------------------------------------
 
-_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.S)
-_ROOT_BLOCK = re.compile(r'^[ \t]*(?:provider[ \t]*"|backend[ \t]*"|cloud[ \t]*\{)', re.M)
-_MODULE = re.compile(r'^module[ \t]+"[^"]*"[ \t]*\{', re.M)
-_SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"]*)"', re.M)
-_NEXT_BLOCK = re.compile(r"^[A-Za-z_]", re.M)
 
-
-def detect_projects(root: Path) -> list[ProjectConfig]:
+def detect_projects(root: Path, files: Iterable[tuple[str, Facts]] | None = None,
+                    facts: FactsCache | None = None, *,
+                    on_disk: bool | None = None) -> list[ProjectConfig]:
     """Root modules under ``root``, named by their path relative to it (``.`` for root).
 
     A directory with Terraform files is a root unless another directory calls it as a local
@@ -117,21 +116,33 @@ def detect_projects(root: Path) -> list[ProjectConfig]:
     provider or backend are taken as reusable modules. ``.terraform/`` and hidden folders are
     skipped. A text scan, not a parse: a file with a syntax error still makes its project
     (which then fails with the reader's file:line:column message).
+
+    ``files`` gives (directory relative to ``root``, :func:`~costgate.projects_cache.tf_facts`)
+    for every Terraform file, e.g. from a git listing without symlinks; by default the files
+    under ``root`` are read (each scanned once per content, see the facts cache). Module
+    paths follow symlinks like ``Path.resolve`` when the files are ``on_disk``.
     """
+    from costgate.projects_cache import FactsCache, FsTree
+
     root = root.resolve()
-    dirs: dict[Path, bool] = {}  # dir -> configures a provider/backend
-    called: set[Path] = set()
-    for directory, texts in _tf_dirs(root):
-        has_root_block = False
-        for text in texts:
-            bare = _COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] == '"' else "", text)
-            has_root_block = has_root_block or bool(_ROOT_BLOCK.search(bare))
-            called.update(_local_calls(directory, bare))
-        dirs[directory] = has_root_block
+    on_disk = files is None if on_disk is None else on_disk
+    if files is None:
+        files = FsTree(root, facts or FactsCache()).tf_files(".") or iter(())
+    dirs: dict[str, bool] = {}  # dir -> configures a provider/backend
+    called: set[str] = set()
+    real: dict[str, str] = {}
+    for directory, fact in files:
+        dirs[directory] = dirs.get(directory, False) or bool(fact["r"])
+        for src in fact["m"]:
+            target = posixpath.normpath(posixpath.join(directory, src))
+            if on_disk:  # follow symlinks like Path.resolve (memoised: calls repeat)
+                if target not in real:
+                    real[target] = os.path.relpath(os.path.realpath(root / target), root)
+                target = Path(real[target]).as_posix()
+            called.add(target)
     roots = []
-    for directory, has_root_block in sorted(dirs.items()):
-        rel = directory.relative_to(root).as_posix()
-        if directory in called and not has_root_block:
+    for rel, has_root_block in sorted(dirs.items(), key=lambda kv: _sort_key(kv[0])):
+        if rel in called and not has_root_block:
             continue
         if not has_root_block and "modules" in rel.split("/"):
             continue
@@ -139,28 +150,8 @@ def detect_projects(root: Path) -> list[ProjectConfig]:
     return roots
 
 
-def _tf_dirs(root: Path) -> Iterable[tuple[Path, list[str]]]:
-    for current, subdirs, files in os.walk(root, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
-        tf = sorted(f for f in files if f.endswith(TF_SUFFIXES))
-        if tf:
-            yield Path(current), [_read_text(Path(current) / name) for name in tf]
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def _local_calls(directory: Path, text: str) -> Iterable[Path]:
-    for m in _MODULE.finditer(text):
-        end = _NEXT_BLOCK.search(text, m.end())
-        body = text[m.end(): end.start() if end else len(text)]
-        src = _SOURCE.search(body)
-        if src:
-            yield (directory / src.group(1).split("//")[0]).resolve()
+def _sort_key(rel: str) -> tuple[str, ...]:
+    return () if rel == "." else tuple(rel.split("/"))
 
 
 def has_terraform_files(directory: Path) -> bool:
@@ -236,8 +227,10 @@ def parallelism(requested: int | None = None) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
 
 
-def run_jobs(jobs: Sequence[Job], settings: Settings, backend: Backend,
-             workers: int) -> dict[tuple[str, str], JobResult]:
+def run_jobs(jobs: Sequence[Job], settings: Settings, backend: Backend, workers: int, *,
+             prints: Fingerprints | None = None,
+             materialize: Mapping[str, Callable[[], None]] | None = None,
+             ) -> dict[tuple[str, str], JobResult]:
     """Load every job (in a process pool when it helps), then price them here.
 
     Reading and evaluating HCL is the CPU-bound part, so only that runs in workers; pricing
@@ -245,49 +238,94 @@ def run_jobs(jobs: Sequence[Job], settings: Settings, backend: Backend,
     project and no two processes build the same price index at once. Jobs with the same
     content key (:mod:`costgate.projects_cache`: an unchanged project on both sides of a
     diff) are read once; a key already in the cache is not read at all. Head jobs go first.
+
+    ``prints`` may know revisions that are not on disk yet (a git listing); ``materialize``
+    maps such a root to the function that writes it out, called only when one of its jobs
+    must really be read.
     """
     from costgate import projects_cache as pc
 
     order = sorted(jobs, key=lambda j: (j.key[1] != "head", -j.weight, j.key))
-    prints = pc.Fingerprints() if settings.cache else None
+    if settings.cache:
+        prints = prints or pc.Fingerprints()
+    else:
+        prints = None
     leaders: dict[str, Job] = {}
     follows: dict[tuple[str, str], Job] = {}  # job key -> the job whose result it reuses
     keys: dict[tuple[str, str], str | None] = {}
     for j in order:
-        k = keys[j.key] = prints.key(Path(j.directory), Path(j.root), _key_extra(
-            j, settings, backend)) if prints is not None else None
+        k = keys[j.key] = _job_key(prints, j, settings, backend) if prints else None
         if k is not None and k in leaders:
             follows[j.key] = leaders[k]
         elif k is not None:
             leaders[k] = j
+    if prints is not None:
+        prints.facts.save()
+    priced = _priced_keys(order, keys, follows, settings, backend)
+    raw: dict[tuple[str, str], JobResult] = {}
     loaded: dict[tuple[str, str], Loaded] = {}
     todo = []
     for j in order:
-        k = keys[j.key]
-        hit = pc.load(k, Path(j.root)) if k is not None and j.key not in follows else None
-        if hit is not None:
+        k, entry = keys[j.key], priced.get(j.key)
+        if j.key in follows or k is None:
+            if j.key not in follows:
+                todo.append(j)
+            continue
+        done = pc.load_model(entry, Path(j.root), Estimate) if entry else None
+        if done is not None:  # priced before with the same input, prices and rules
+            raw[j.key] = JobResult(j.key, estimate=done)
+        elif (hit := pc.load(k, Path(j.root))) is not None:
             loaded[j.key] = Loaded(j.key, parsed=hit)
-        elif j.key not in follows:
+        else:
             todo.append(j)
+    for root in dict.fromkeys(j.root for j in todo):
+        if materialize and root in materialize:
+            materialize[root]()
     for r in _load_all(todo, settings, backend, workers):
         loaded[r.key] = r
         k = keys[r.key]
         if k is not None and r.parsed is not None:
             pc.store(k, Path(_root_of(todo, r.key)), r.parsed)
-    raw = {j.key: price_job(j, loaded[j.key], settings, backend)
-           for j in order if j.key not in follows}
+    for j in order:
+        if j.key in loaded:
+            raw[j.key] = result = price_job(j, loaded[j.key], settings, backend)
+            entry = priced.get(j.key)
+            if entry is not None and result.estimate is not None:
+                pc.store(entry, Path(j.root), result.estimate)
     for j in order:  # the same input prices the same: reuse the leader's estimate
         if j.key in follows:
             raw[j.key] = _follow(raw[follows[j.key].key], follows[j.key], j)
     return {j.key: _labelled(raw[j.key], j) for j in order}
 
 
-def _key_extra(job: Job, settings: Settings, backend: Backend) -> object:
-    from costgate.projects_cache import var_file_digests
+def _priced_keys(order: Sequence[Job], keys: Mapping[tuple[str, str], str | None],
+                 follows: Mapping[tuple[str, str], Job], settings: Settings,
+                 backend: Backend) -> dict[tuple[str, str], str]:
+    """Cache entries of priced estimates: the input key plus the backend's pricing context
+    (``price_key``: snapshot id, pricing code, usage file); none when it has no context."""
+    from costgate import projects_cache as pc
 
-    return [type(backend).__module__, type(backend).__qualname__, dict(job.variables),
-            var_file_digests(job.var_files), job.workspace, dict(settings.default_regions),
-            dict(settings.region_override), dict(settings.env_vars)]
+    context = getattr(backend, "price_key", None)
+    out: dict[tuple[str, str], str] = {}
+    for j in order:
+        k = keys[j.key]
+        if context is not None and k is not None and j.key not in follows:
+            pricing = context(j, settings)
+            if pricing is not None:
+                out[j.key] = pc.priced_key(k, pricing)
+    return out
+
+
+def _job_key(prints: Fingerprints, job: Job, settings: Settings,
+             backend: Backend) -> str | None:
+    root = Path(job.root)
+    digests = prints.file_digests(job.var_files, root)
+    if digests is None:
+        return None
+    extra = [type(backend).__module__, type(backend).__qualname__, dict(job.variables),
+             digests, job.workspace, dict(settings.default_regions),
+             dict(settings.region_override), dict(settings.env_vars)]
+    return prints.key(Path(job.directory), root, extra)
 
 
 def _root_of(jobs: Sequence[Job], key: tuple[str, str]) -> str:

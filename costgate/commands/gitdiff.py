@@ -11,8 +11,10 @@ error and the run exits 2 after writing every other project's result.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import posixpath
 import shutil
 import sys
 import tempfile
@@ -21,15 +23,21 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from costgate import projects as proj
 from costgate import vcs
 from costgate.errors import InputError
 from costgate.model.estimate import Counts, Estimate, EstimateMetadata
 from costgate.model.projects import MultiProjectEstimate, ProjectEstimate
 from costgate.model.report import Report
 from costgate.model.resource import Diagnostic, ParsedInput
+
+if TYPE_CHECKING:
+    from costgate import projects as proj
+else:  # the process pool and YAML load on first use: `breakdown --plan` never needs them
+    from costgate.commands._lazy import lazy_module
+
+    proj = lazy_module("costgate.projects")
 
 WORKING_TREE = "working tree"
 
@@ -165,39 +173,82 @@ class Request:
 
 @dataclass
 class Side:
-    """One revision as a directory tree: the working tree or a temp export."""
+    """One revision as a directory tree: the working tree, or a git revision.
+
+    A revision starts as its ``git ls-tree`` listing only (``listing`` set, ``exported``
+    False): detection and project keys work from blob ids, and the files are written to
+    ``root`` by :meth:`materialize` only when some project must really be read.
+    """
 
     name: str  # "base" | "head"
     label: str  # the ref, or "working tree"
     root: Path  # the repository root of this side
     relabel: tuple[tuple[str, str], ...] = ()
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    listing: vcs.Listing | None = None
+    exported: bool = True
+    overlays: dict[str, Path] = field(default_factory=dict)  # rel dir -> .terraform/modules
+
+    def is_dir(self, rel: str) -> bool:
+        """``rel`` (relative to the repository root) is a directory on this side."""
+        if self.listing is not None and not self.exported:
+            return self.listing.is_dir(rel)
+        return (self.root / rel).is_dir()
+
+    def is_file(self, rel: str) -> bool:
+        """``rel`` is a file an export writes (or a file in the working tree)."""
+        if self.listing is not None and not self.exported:
+            e = self.listing.get(rel)
+            return e is not None and e.kind == "blob" and vcs.safe_path(e.path)
+        return (self.root / rel).is_file()
+
+    def weight(self, rel: str) -> int:
+        """Bytes of Terraform code directly in ``rel`` (big jobs start first)."""
+        if self.listing is not None and not self.exported:
+            top = posixpath.normpath(rel)
+            return sum(e.size for e in self.listing.under(top) if e.is_file
+                       and posixpath.dirname(e.path) == ("" if top == "." else top)
+                       and e.path.endswith(proj.TF_SUFFIXES))
+        return proj.code_weight(self.root / rel)
+
+    def materialize(self) -> None:
+        """Write the revision's files (and shared downloaded modules) under ``root``."""
+        if self.exported or self.listing is None:
+            return
+        vcs.export_tree(self.listing.root, self.listing.revision, self.root, self.listing)
+        for rel_dir, src in self.overlays.items():
+            _copy_modules(src, self.root / rel_dir / ".terraform" / "modules")
+        self.exported = True
 
 
 def estimate_request(request: Request, settings: proj.Settings, backend: proj.Backend,
                      workers: int, *, diff: bool) -> MultiProjectEstimate:
     """Resolve the sides, list the projects, run the jobs, pair the results."""
+    from costgate import projects_cache as pc
+
     path = request.path
     if not path.is_dir():
         raise InputError(f"{path}: not a directory")
+    prints = pc.Fingerprints()
     with ExitStack() as stack:
         if request.base_ref:
             where = vcs.locate(path)
-            base = _export(stack, where.root, request.base_ref, "base")
-            head = (_export(stack, where.root, request.head_ref, "head") if request.head_ref
-                    else Side("head", WORKING_TREE, where.root))
-            rel, sides = where.relative, [base, head]
+            base = _revision(stack, where.root, request.base_ref, "base", prints)
+            head = (_revision(stack, where.root, request.head_ref, "head", prints)
+                    if request.head_ref else Side("head", WORKING_TREE, where.root))
+            rel, sides, repo = where.relative, [base, head], where.root
         else:
-            root = _git_root(path)
-            rel = Path(os.path.relpath(path.resolve(), root)).as_posix()
-            sides = [Side("head", WORKING_TREE, root)]
-        configs = _projects(request, path, rel, sides)
+            repo = _git_root(path)
+            rel = Path(os.path.relpath(path.resolve(), repo)).as_posix()
+            sides = [Side("head", WORKING_TREE, repo)]
+        configs = _projects(request, path, rel, sides, repo, prints)
         if len(sides) == 2 and not sides[1].relabel:
             for _, rel_dir in configs:
                 _share_downloaded_modules(sides[1].root / rel_dir, sides[0], rel_dir)
         jobs = [job for cfg, base_dir in configs for side in sides
                 if (job := _job(cfg, base_dir, side, rel, request)) is not None]
-        results = proj.run_jobs(jobs, settings, backend, workers)
+        results = proj.run_jobs(jobs, settings, backend, workers, prints=prints,
+                                materialize={str(s.root): s.materialize for s in sides})
     out = [_assemble(cfg, base_dir, sides, results) for cfg, base_dir in configs]
     return MultiProjectEstimate.build(out, kind="diff" if diff else "breakdown")
 
@@ -206,16 +257,29 @@ def _share_downloaded_modules(head_dir: Path, base: Side, rel_dir: str) -> None:
     """Registry/git modules are not in git: give the base the working tree's download.
 
     Without it every resource of such a module would show as created. The versions are the
-    working tree's (a diagnostic says so).
+    working tree's (a diagnostic says so). The copy happens when the base is written out.
     """
-    src, dst = head_dir / ".terraform" / "modules", base.root / rel_dir / ".terraform" / "modules"
-    if not (src / "modules.json").is_file() or not dst.parent.parent.is_dir() or dst.exists():
+    src = head_dir / ".terraform" / "modules"
+    if not (src / "modules.json").is_file() or not base.is_dir(rel_dir):
         return
-    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    dot = posixpath.join(rel_dir, ".terraform")
+    if base.listing is not None and not base.exported:
+        got = base.listing.get(dot)
+        if (got is not None and got.kind != "tree") or base.listing.get(dot + "/modules"):
+            return
+        base.overlays[posixpath.normpath(rel_dir)] = src
+    elif (base.root / dot / "modules").exists():
+        return
+    else:
+        _copy_modules(src, base.root / dot / "modules")
     base.diagnostics.append(Diagnostic(
         code="base_uses_working_tree_modules", level="info",
         message=f"{rel_dir}: the base side uses the working tree's .terraform/modules "
                 "(module versions as downloaded now)"))
+
+
+def _copy_modules(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns(".git"))
 
 
 def _git_root(path: Path) -> Path:
@@ -225,21 +289,31 @@ def _git_root(path: Path) -> Path:
         return path.resolve()
 
 
-def _export(stack: ExitStack, root: Path, ref: str, side: str) -> Side:
+def _revision(stack: ExitStack, root: Path, ref: str, side: str,
+              prints: Any) -> Side:
+    """A revision as a listing (nothing written yet); its keys come from git's blob ids."""
+    from costgate import projects_cache as pc
+
     revision = vcs.resolve(root, ref, side=side)
+    listing = vcs.list_tree(root, revision)
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"costgate-{side}-")))
     tree = tmp / "tree"
-    diagnostics = vcs.export_tree(root, revision, tree)
-    return Side(side, ref, tree, ((str(tree), f"{ref}:"),), diagnostics)
+    diagnostics = vcs.plan_export(listing).diagnostics  # what the export would say
+    result = Side(side, ref, tree, ((str(tree), f"{ref}:"),), diagnostics, listing=listing,
+                  exported=False)
+    prints.add_tree(tree, pc.GitTree(
+        listing, prints.facts, lambda shas: vcs.read_blobs(root, shas), result.overlays,
+        max_bytes=vcs.MAX_BLOB_BYTES, safe=vcs.safe_path))
+    return result
 
 
-def _projects(request: Request, path: Path, rel: str,
-              sides: Sequence[Side]) -> list[tuple[proj.ProjectConfig, str]]:
+def _projects(request: Request, path: Path, rel: str, sides: Sequence[Side], repo: Path,
+              prints: Any) -> list[tuple[proj.ProjectConfig, str]]:
     """(project, its directory relative to the repo root) for every project of the run."""
     config = request.config or proj.find_config(path)
     if config is not None:
         loaded = proj.load_config(config)
-        cfg_dir = Path(os.path.relpath(config.resolve().parent, sides[-1].root)).as_posix()
+        cfg_dir = Path(os.path.relpath(config.resolve().parent, repo)).as_posix()
         if cfg_dir.startswith("..") and len(sides) > 1:
             raise InputError(f"{config}: the projects file must be inside the repository")
         here = config.resolve().parent
@@ -249,13 +323,23 @@ def _projects(request: Request, path: Path, rel: str,
         return [(proj.ProjectConfig(path=".", name=name), rel)]
     found: dict[str, proj.ProjectConfig] = {}
     for side in sides:
-        directory = side.root / rel
-        if directory.is_dir():
-            for p in proj.detect_projects(directory):
+        if side.is_dir(rel):
+            for p in _detect(side, rel, prints):
                 found.setdefault(p.name, p)
+    prints.facts.save()
     if not found:
         raise InputError(f"{path}: no Terraform root modules found (no .tf or .tofu files)")
     return [(p, _join(rel, p.path)) for _, p in sorted(found.items())]
+
+
+def _detect(side: Side, rel: str, prints: Any) -> list[proj.ProjectConfig]:
+    """Auto-detection on one side: from blob facts when possible, else from the files."""
+    files = prints.tree(side.root).tf_files(rel)
+    if files is None:  # a revision with symlinks: write it out and read it like a checkout
+        side.materialize()
+        files = prints.tree(side.root).tf_files(rel) if side.listing is None else None
+    on_disk = side.listing is None or side.exported
+    return proj.detect_projects(side.root / rel, files, prints.facts, on_disk=on_disk)
 
 
 def _absolute_files(cfg: proj.ProjectConfig, here: Path) -> proj.ProjectConfig:
@@ -271,7 +355,7 @@ def _join(a: str, b: str) -> str:
 def _job(cfg: proj.ProjectConfig, rel_dir: str, side: Side, rel: str,
          request: Request) -> proj.Job | None:
     directory = side.root / rel_dir
-    if not directory.is_dir():
+    if not side.is_dir(rel_dir):
         return None  # the project does not exist on this side: an empty estimate
     var_files = [str(directory / f) for f in cfg.var_files]
     var_files += [_side_file(f, side) for f in request.cli_var_files]
@@ -286,7 +370,7 @@ def _job(cfg: proj.ProjectConfig, rel_dir: str, side: Side, rel: str,
         workspace=cfg.workspace or request.workspace,
         usage_file=str(Path(usage).resolve()) if usage else None,
         relabel=side.relabel,
-        weight=proj.code_weight(directory),
+        weight=side.weight(rel_dir),
     )
 
 
@@ -297,9 +381,9 @@ def _side_file(name: str, side: Side) -> str:
         return str(path)
     work_root = _git_root(path.parent) if path.parent.is_dir() else None
     if work_root is not None:
-        candidate = side.root / os.path.relpath(path, work_root)
-        if candidate.is_file():
-            return str(candidate)
+        inside = os.path.relpath(path, work_root)
+        if side.is_file(Path(inside).as_posix()):
+            return str(side.root / inside)
     return str(path)
 
 
@@ -384,6 +468,10 @@ class HclBackend:
             region_override=settings.region_override,
         )
 
+    def price_key(self, job: proj.Job, settings: proj.Settings) -> str | None:
+        """The pricing context of ``job`` for reusing a priced estimate (see run_jobs)."""
+        return _price_context(job, settings)
+
     def price(self, job: proj.Job, parsed: ParsedInput, settings: proj.Settings) -> Estimate:
         """Usage file and pricing (in the parent: the store is opened once per run)."""
         from costgate.commands import _backends as backends
@@ -393,6 +481,7 @@ class HclBackend:
         state = _PROCESS_STATE
         if "registry" not in state:
             state["registry"] = backends.registry()
+        if "store" not in state:
             state["store"], state["snapshot"] = backends.open_store()
         registry = state["registry"]
         usage = load_usage_file(job.usage_file, registry) if job.usage_file else None
@@ -405,6 +494,32 @@ class HclBackend:
         return estimate(parsed, registry=registry, store=state["store"], usage=usage,
                         currency=currency, conversion=state.get(currency),
                         snapshot=state["snapshot"])
+
+
+def _price_context(job: proj.Job, settings: proj.Settings) -> str | None:
+    """What a priced estimate depends on besides its input (None: do not reuse one).
+
+    The snapshot id is a digest of the price data; the code hash covers the rules, the
+    engine, the store and the models; the usage file is hashed by content. Other currencies
+    are always priced (exchange-rate tables change under the same name).
+    """
+    from costgate import projects_cache as pc
+    from costgate.commands import _backends as backends
+
+    if settings.currency != "USD":
+        return None
+    state = _PROCESS_STATE
+    if "price_code" not in state:
+        state["price_code"] = pc.code_hash("pricing", "model", "parse/usage", "diff")
+    if "store" not in state:
+        state["store"], state["snapshot"] = backends.open_store()
+    usage = "-"
+    if job.usage_file:
+        try:
+            usage = hashlib.sha256(Path(job.usage_file).read_bytes()).hexdigest()
+        except OSError:
+            return None  # pricing reports the missing file
+    return json.dumps([state["price_code"], state["snapshot"].model_dump(mode="json"), usage])
 
 
 def _flag_value(value: Any) -> str:

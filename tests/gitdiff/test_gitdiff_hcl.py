@@ -7,6 +7,7 @@ the per-process state the workers inherit.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,3 +91,33 @@ def test_git_diff_with_the_hcl_reader(tmp_path: Path, capsys: pytest.CaptureFixt
     assert Decimal(doc["total_monthly_delta"]) == 15 * GB - 2 * T3
     assert snapshot_repo(repo) == before
     git(repo, "status")  # still a healthy repository
+
+
+def test_warm_run_reads_nothing_and_prints_the_same(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, {"live/prod/main.tf": ROOT % 10, "live/dev/main.tf": ROOT % 5,
+                  "modules/disk/main.tf": DISK}, "base")
+    (repo / "live" / "prod" / "main.tf").write_text(ROOT % 30)
+    argv = ["diff", "--path", str(repo / "live"), "--base-ref", "main", "--format", "json",
+            "--parallelism", "1"]
+    assert main(argv) == 0
+    cold = capsys.readouterr().out
+
+    def boom(what: str) -> Callable[..., None]:
+        def fail(*args: object, **kw: object) -> None:
+            raise AssertionError(f"a warm run {what}")
+        return fail
+
+    with monkeypatch.context() as m:
+        m.setattr(gitdiff.vcs, "export_tree", boom("exported"))
+        m.setattr(gitdiff.HclBackend, "load", boom("read code"))
+        m.setattr(gitdiff.HclBackend, "price", boom("priced"))
+        assert main(argv) == 0
+        assert capsys.readouterr().out == cold
+        # other prices (a new snapshot id): priced again, still nothing read or exported
+        m.setitem(gitdiff._PROCESS_STATE, "snapshot", PriceSnapshot(id="next-snapshot"))
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("a warm run priced") == 4 and "read code" not in err
