@@ -31,7 +31,6 @@ import json
 import os
 import posixpath
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from costgate import __version__
+from costgate.fileutil import write_cache_file
 from costgate.model.resource import ParsedInput
 
 M = TypeVar("M", bound=BaseModel)
@@ -430,18 +430,7 @@ def code_hash(*folders: str) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    write_cache_file(path, text)
 
 
 def rebase(model: M, old_root: Path, new_root: Path) -> M:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: importing these here would load pydantic at startup
     from costgate.model.estimate import PriceSnapshot
     from costgate.model.resource import Diagnostic, ParsedInput
+    from costgate.parse.usage import UsageFile
     from costgate.pricing.engine import Conversion, PriceLookup
     from costgate.pricing.registry import Registry
 
@@ -64,3 +65,18 @@ def usage_diagnostics(warnings: Iterable[str]) -> Iterator[Diagnostic]:
 
     for text in warnings:
         yield Diagnostic(code="usage_ignored", message=text, level="warning")
+
+
+def load_usage(
+    path: str | None, registry: Registry, parsed: ParsedInput
+) -> tuple[UsageFile | None, ParsedInput]:
+    """The usage file (None without ``--usage-file``), its warnings added to ``parsed``."""
+    if not path:
+        return None, parsed
+    from costgate.parse.usage import load_usage_file
+
+    usage = load_usage_file(path, registry)
+    if usage.warnings:
+        extra = tuple(usage_diagnostics(usage.warnings))
+        parsed = parsed.model_copy(update={"diagnostics": parsed.diagnostics + extra})
+    return usage, parsed

@@ -12,7 +12,6 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +20,12 @@ from typing import TYPE_CHECKING
 from costgate.commands import _backends as backends
 from costgate.commands import gitdiff, report_options
 from costgate.errors import InputError
+from costgate.fileutil import write_text_atomic
 from costgate.parse.hcl_cli import add_hcl_options, load_hcl_from_args
 from costgate.report.formats import OutputFormat
 
 if TYPE_CHECKING:
     from costgate.model.estimate import Estimate
-    from costgate.parse.usage import UsageFile
 
 PROVIDERS = ("aws", "azure", "google")
 
@@ -97,7 +96,6 @@ def _gc_paused() -> Iterator[None]:
 
 def compute(args: argparse.Namespace, currency: str) -> Estimate:
     """Load the input and usage file, price it, and return the estimate."""
-    from costgate.parse.usage import load_usage_file
     from costgate.pricing.engine import estimate
 
     registry = backends.registry()
@@ -108,12 +106,7 @@ def compute(args: argparse.Namespace, currency: str) -> Estimate:
     ) or backends.load_input(
         args.plan, default_regions=default_regions, region_override=region_override
     )
-    usage: UsageFile | None = None
-    if args.usage_file:
-        usage = load_usage_file(args.usage_file, registry)
-        if usage.warnings:
-            extra = tuple(backends.usage_diagnostics(usage.warnings))
-            parsed = parsed.model_copy(update={"diagnostics": parsed.diagnostics + extra})
+    usage, parsed = backends.load_usage(args.usage_file, registry, parsed)
     store, snapshot = backends.open_store()
     conversion = backends.conversion(currency) if currency != "USD" else None
     return estimate(parsed, registry=registry, store=store, usage=usage, currency=currency,
@@ -156,14 +149,7 @@ def write_output(text: str, out: str | None) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"{out}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(f"{out}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

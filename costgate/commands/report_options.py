@@ -106,7 +106,6 @@ def price_input(path: str, args: argparse.Namespace, currency: str, *, hcl: bool
         return _Side(est)
     from costgate.commands.estimate import region_map
     from costgate.model.report import SavingSuggestion
-    from costgate.parse.usage import UsageFile, load_usage_file
     from costgate.pricing.engine import estimate
     from costgate.pricing.savings import resource_facts
 
@@ -121,12 +120,7 @@ def price_input(path: str, args: argparse.Namespace, currency: str, *, hcl: bool
         parsed = loaded
     else:
         parsed = backends.load_input(path, **regions)
-    usage: UsageFile | None = None
-    if args.usage_file:
-        usage = load_usage_file(args.usage_file, registry)
-        if usage.warnings:
-            extra = tuple(backends.usage_diagnostics(usage.warnings))
-            parsed = parsed.model_copy(update={"diagnostics": parsed.diagnostics + extra})
+    usage, parsed = backends.load_usage(args.usage_file, registry, parsed)
     store, snapshot = backends.open_store()
     conversion = backends.conversion(currency) if currency != "USD" else None
     est = estimate(parsed, registry=registry, store=store, usage=usage, currency=currency,

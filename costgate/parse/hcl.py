@@ -19,12 +19,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from costgate.errors import InputError
+from costgate.fileutil import write_cache_file
 
 #: Files larger than this are refused (real Terraform files are a few KB).
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -100,18 +100,7 @@ def load_file(path: Path, shown: str, *, vars_file: bool = False, cache: bool = 
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".hcl.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # the cache is an optimisation: a read-only home must not fail the run
+    write_cache_file(path, text)  # an optimisation: a read-only home must not fail the run
 
 
 # -- HCL native syntax -------------------------------------------------------------------------

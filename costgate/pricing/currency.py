@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -26,6 +25,7 @@ from xml.etree import ElementTree
 from pydantic import Field, ValidationError, field_validator
 
 from costgate.errors import InputError, PricingDataError
+from costgate.fileutil import write_text_atomic
 from costgate.model.base import Frozen
 
 CACHE_FILE = "ecb_rates.json"
@@ -183,15 +183,7 @@ def save_rates(table: RateTable, cache_dir: Path) -> Path:
     """Write the table to ``cache_dir/ecb_rates.json`` atomically (temp file + replace)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / CACHE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".ecb_rates-", suffix=".tmp", dir=cache_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(table_to_json(table), handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(target, json.dumps(table_to_json(table), indent=2) + "\n")
     return target
 
 
