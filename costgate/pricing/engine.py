@@ -375,10 +375,17 @@ def _sub(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 
 def _missing_price_diagnostics(side: _Side) -> list[Diagnostic]:
+    """A missing price is a warning when it leaves a known quantity unpriced.
+
+    A usage-based line without a usage value costs "depends on usage" either way; its missing
+    price still shows on the line itself, but is not repeated as a warning for every
+    T-family instance's CPU credits.
+    """
     return [
         _diag("price_not_found", f"{c.name}: not in price snapshot", side.resource.address)
         for c in side.priced
         if c.price_status is PriceStatus.NOT_FOUND
+        and not (c.usage_based and c.monthly_quantity is None)
     ]
 
 

@@ -209,3 +209,19 @@ def test_json_round_trip_keeps_decimals_exact() -> None:
     text = est.model_dump_json()
     assert '"total_monthly_delta":"70.08"' in text
     assert Estimate.load_json(text) == est
+
+
+def test_missing_price_of_a_usage_line_without_usage_is_not_a_warning() -> None:
+    """CPU credits (usage-based, no usage given) not in the snapshot: shown on the line only."""
+    from costgate.model.estimate import ComponentCost
+    from costgate.model.pricing import CostComponent, PriceQuery
+    from costgate.pricing.engine import _missing_price_diagnostics, _Side, price_one
+
+    q = PriceQuery.make("aws", "AmazonEC2", "us-east-1", product_family="CPU Credits")
+    usage_line = CostComponent(name="CPU credits", unit="vCPU-hours", monthly_quantity=None,
+                               query=q, usage_based=True)
+    fixed_line = usage_line.model_copy(update={"monthly_quantity": Decimal(10), "usage_based": False})
+    side = _Side(res("aws_instance", "t"), [usage_line, fixed_line])
+    side.priced = tuple(ComponentCost.from_priced(price_one(c, None)) for c in side.components)
+    assert all(c.price_status is PriceStatus.NOT_FOUND for c in side.priced)
+    assert [d.message for d in _missing_price_diagnostics(side)] == ["CPU credits: not in price snapshot"]
