@@ -89,7 +89,7 @@ class SavingSuggestion(_Contract):
 
     project: str
     address: str
-    kind: str  # previous_generation | gp2
+    kind: str  # previous_generation | gp2 | graviton
     current: str
     suggested: str
     monthly_saving: Money | None  # None when one side is not in the price snapshot

@@ -36,6 +36,29 @@ PREVIOUS_GENERATION: dict[str, str] = {
     "t1": "t3",
 }
 
+#: x86 families → the AWS Graviton (arm64) family of the same shape. For EC2 the workload and
+#: AMI must support arm64 (the report says so); RDS switches engines transparently. A
+#: suggestion is shown only when both prices are in the snapshot and Graviton is cheaper.
+GRAVITON: dict[str, str] = {
+    "t3": "t4g",
+    "t3a": "t4g",
+    "m5": "m6g",
+    "m5a": "m6g",
+    "m6i": "m7g",
+    "m6a": "m7g",
+    "m7i": "m7g",
+    "c5": "c6g",
+    "c5a": "c6g",
+    "c6i": "c7g",
+    "c6a": "c7g",
+    "c7i": "c7g",
+    "r5": "r6g",
+    "r5a": "r6g",
+    "r6i": "r7g",
+    "r6a": "r7g",
+    "r7i": "r7g",
+}
+
 #: RDS classes follow the EC2 families (``db.m3.large`` → ``db.m5.large``).
 _DB_PREFIX = "db."
 
@@ -44,18 +67,18 @@ _DB_PREFIX = "db."
 class Alternative:
     """One suggested change: the resource as it would be with the cheaper choice."""
 
-    kind: str  # previous_generation | gp2
+    kind: str  # previous_generation | gp2 | graviton (EC2) | graviton_managed (RDS)
     current: str
     suggested: str
     variant: Resource
 
 
-def _successor(instance_type: str) -> str | None:
+def _successor(instance_type: str, table: dict[str, str] = PREVIOUS_GENERATION) -> str | None:
     prefix = ""
     if instance_type.startswith(_DB_PREFIX):
         prefix, instance_type = _DB_PREFIX, instance_type[len(_DB_PREFIX) :]
     family, _, size = instance_type.partition(".")
-    new_family = PREVIOUS_GENERATION.get(family)
+    new_family = table.get(family)
     if new_family is None or not size:
         return None
     return f"{prefix}{new_family}.{size}"
@@ -88,6 +111,10 @@ def alternatives(resource: Resource) -> list[Alternative]:
                     "previous_generation", current, suggested, _with(resource, **{key: suggested})
                 )
             )
+        arm = _successor(current, GRAVITON) if current else None
+        if current and arm:
+            kind = "graviton_managed" if resource.type == "aws_db_instance" else "graviton"
+            found.append(Alternative(kind, current, arm, _with(resource, **{key: arm})))
     if resource.type == "aws_ebs_volume" and resource.text("type") == "gp2":
         variant = _with(resource, type="gp3", **_gp3_equivalent(resource.get("size")))
         found.append(Alternative("gp2", "gp2", "gp3", variant))

@@ -96,6 +96,8 @@ def resource_facts(
         saving = _difference(now, then, currency, conversion)
         if saving is not None and saving <= 0:
             continue  # not cheaper in this region: not an alternative worth suggesting
+        if saving is None and p.alt.kind not in _ALWAYS_REPORTED:
+            continue  # an optional optimisation is only worth a line with a real number
         found.setdefault(p.address, []).append(
             Saving(kind=p.alt.kind, current=p.alt.current, suggested=p.alt.suggested,
                    monthly_saving=saving)
@@ -104,6 +106,10 @@ def resource_facts(
         address: ResourceFacts(instance_type=t, savings=tuple(found.get(address, ())))
         for address, t in types.items()
     }
+
+
+#: Kinds a policy can discourage: reported even when the saving cannot be priced.
+_ALWAYS_REPORTED = frozenset({"previous_generation", "gp2"})
 
 
 def _describe(

@@ -117,7 +117,7 @@ def _text_lines(report: Report) -> list[str]:
         lines.extend(f"  {row_label(r, sb.keys)}: {md.fmt_money(r.monthly_cost_after, ccy)} "
                      f"({md.fmt_money(r.monthly_delta, ccy, signed=True)})" for r in sb.rows)
         lines.append(compliance_line(sb))
-    lines.extend(f"Cheaper: {s.address}: {s.current} -> {s.suggested} "
+    lines.extend(f"Cheaper: {s.address}: {s.current} -> {s.suggested}{md.saving_note(s.kind)} "
                  f"{md.saving_text(s.monthly_saving, ccy)}" for s in report.savings)
     if report.policy is not None:
         lines.extend(md.verdict_text(report.policy))

@@ -73,6 +73,21 @@ def fmt_percent(before: Decimal, after: Decimal) -> str:
     return f"{'+' if pct > 0 else ''}{pct}%"
 
 
+#: What each kind of saving asks of the user, shown after the suggestion.
+SAVING_NOTES = {
+    "previous_generation": "current generation",
+    "gp2": "same baseline performance",
+    "graviton": "Graviton/arm64: needs an arm64 AMI and software",
+    "graviton_managed": "Graviton: the service handles arm64",
+}
+
+
+def saving_note(kind: str) -> str:
+    """`` (current generation)`` — empty for unknown kinds."""
+    note = SAVING_NOTES.get(kind)
+    return f" ({note})" if note else ""
+
+
 def saving_text(value: Decimal | None, currency: str) -> str:
     """``saves $12.00/month`` or why the saving is unknown."""
     if value is None:
@@ -209,8 +224,9 @@ def _savings(report: Report) -> list[str]:
     if not report.savings:
         return []
     out = ["#### Cheaper alternatives", ""]
-    out += [f"- {md_escape(s.address)}: {md_escape(s.current)} → {md_escape(s.suggested)} "
-            f"{saving_text(s.monthly_saving, report.currency)}" for s in report.savings]
+    out += [f"- {md_escape(s.address)}: {md_escape(s.current)} → {md_escape(s.suggested)}"
+            f"{saving_note(s.kind)} {saving_text(s.monthly_saving, report.currency)}"
+            for s in report.savings]
     return out
 
 

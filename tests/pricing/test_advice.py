@@ -18,8 +18,17 @@ def test_previous_generation_instance() -> None:
     assert alt.variant.get("instance_type") == "m5.large"
 
 
-def test_current_generation_has_no_suggestion() -> None:
-    assert alternatives(_res("aws_instance", instance_type="m5.large")) == []
+def test_current_generation_has_no_previous_generation_suggestion() -> None:
+    assert alternatives(_res("aws_instance", instance_type="m7g.large")) == []
+    kinds = [a.kind for a in alternatives(_res("aws_instance", instance_type="m5.large"))]
+    assert kinds == ["graviton"]
+
+
+def test_graviton_for_instances_and_rds() -> None:
+    [ec2] = alternatives(_res("aws_instance", instance_type="c6i.xlarge"))
+    assert (ec2.kind, ec2.suggested, ec2.variant.get("instance_type")) == ("graviton", "c7g.xlarge", "c7g.xlarge")
+    [rds] = alternatives(_res("aws_db_instance", instance_class="db.r5.large"))
+    assert (rds.kind, rds.suggested) == ("graviton_managed", "db.r6g.large")
 
 
 def test_rds_class_and_gp2_storage() -> None:
@@ -36,8 +45,8 @@ def test_gp2_volume_keeps_baseline_performance() -> None:
 
 def test_root_block_device_gp2() -> None:
     alts = alternatives(_res("aws_instance", instance_type="t3.micro", root_block_device=[{"volume_type": "gp2", "volume_size": 8}]))
-    assert [a.kind for a in alts] == ["gp2"]
-    assert alts[0].variant.blocks("root_block_device")[0]["volume_type"] == "gp3"
+    assert [a.kind for a in alts] == ["graviton", "gp2"]
+    assert alts[1].variant.blocks("root_block_device")[0]["volume_type"] == "gp3"
 
 
 def test_previous_generation_table_matches_aws_flag() -> None:

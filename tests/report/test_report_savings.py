@@ -105,3 +105,19 @@ def test_deletes_have_no_facts_and_instance_types_come_from_attributes() -> None
     db = Resource(address="a.b", type="aws_db_instance", name="b", provider="aws",
                   attributes={"instance_class": "db.r5.large"})
     assert instance_type_of(db) == "db.r5.large"
+
+
+def test_graviton_shown_only_with_a_real_saving() -> None:
+    """m5.large → m6g.large: the store above has no m6g price, so no line; with one, a line."""
+    facts = resource_facts([_create("aws_instance", "x", instance_type="m5.large")],
+                           registry=REGISTRY, store=Store())
+    assert facts["aws_instance.x"].savings == ()
+    PRICES["m6g.large"] = "0.077"  # AWS us-east-1 Linux on-demand
+    try:
+        facts = resource_facts([_create("aws_instance", "x", instance_type="m5.large")],
+                               registry=REGISTRY, store=Store())
+    finally:
+        del PRICES["m6g.large"]
+    [g] = facts["aws_instance.x"].savings
+    assert (g.kind, g.suggested) == ("graviton", "m6g.large")
+    assert g.monthly_saving == (Decimal("0.096") - Decimal("0.077")) * 730
