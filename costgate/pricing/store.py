@@ -41,14 +41,14 @@ from costgate.model.pricing import (
     TRUST_RANK,
     PriceMatch,
     PriceQuery,
-    PriceRecord,
     Trust,
 )
 from costgate.pricing.snapshot import MANIFEST, Manifest, check_files, load_manifest
-from costgate.pricing.store_index import Partition, PriceIndex, query_split
+from costgate.pricing.store_index import Partition, PriceIndex, query_plan
 
 CACHE_ENV = "COSTGATE_CACHE_DIR"
 _NONE: list[int] = []
+_found = PriceMatch.trusted
 SHIPPED_PACKAGE = "pricing_cache"
 
 
@@ -153,34 +153,40 @@ class PriceStore:
         groups: dict[tuple[str, str, str], dict[tuple[str, ...], list[tuple[int, tuple[
             str, ...]]]]] = {}
         for n, q in enumerate(unique):
-            names, values = query_split(q)
-            key = (q.provider, q.service, q.region or "")
+            key, names, values = query_plan(q)
             by_names = groups.get(key)
             if by_names is None:
-                by_names = groups[key] = {}
+                groups[key] = {names: [(n, values)]}
+                continue
             same = by_names.get(names)
             if same is None:
                 by_names[names] = [(n, values)]
             else:
                 same.append((n, values))
+        parts = self._parts
         for key, by_names in groups.items():
-            part = self._parts[key] if key in self._parts else self._partition(*key)
+            part = parts[key] if key in parts else self._partition(*key)
+            if part is None:
+                for items in by_names.values():
+                    for n, _ in items:
+                        answers[n] = PriceMatch(query=unique[n])
+                continue
             hits: list[tuple[int, list[int]]] = []
             for names, items in by_names.items():
-                proj = part.projection(names, len(items)) if part is not None else {}
+                proj = part.projection(names, len(items))
                 if proj is not None:
-                    hits += [(n, proj.get(values, _NONE)) for n, values in items]
+                    get = proj.get
+                    hits += [(n, get(values, _NONE)) for n, values in items]
                 else:  # a few queries on a big partition: intersect posting lists
-                    assert part is not None
-                    hits += [(n, part.match(list(zip(names, values, strict=True))))
+                    match = part.match
+                    hits += [(n, match(list(zip(names, values, strict=True))))
                              for n, values in items]
-            if part is None:
-                for n, _ in hits:
-                    answers[n] = PriceMatch(query=unique[n])
-                continue
-            part.prefetch(i for _, h in hits for i in h)
-            for n, h in hits:
-                answers[n] = _match(unique[n], part, h)
+            records = part.records
+            part.prefetch([i for _, h in hits for i in h if i not in records])
+            for n, h in hits:  # one line whose record is built: the common case, inline
+                rec = records.get(h[0]) if len(h) == 1 else None
+                answers[n] = (_found(unique[n], (rec,), 1, False) if rec is not None
+                              else _match(unique[n], part, h))
         return dict(zip(unique, answers, strict=True))  # type: ignore[arg-type]  # all filled
 
     def _partition(self, provider: str, service: str, region: str) -> Partition | None:
@@ -199,16 +205,14 @@ def index_path(snapshot_id: str) -> Path:
 
 
 def _match(q: PriceQuery, part: Partition, hits: list[int]) -> PriceMatch:
-    """One answer (plain init: cheaper than ``model_construct`` for this small model)."""
+    """One answer; the records are validated models already (see ``PriceMatch.trusted``)."""
     if not hits:
         return PriceMatch(query=q)
     if len(hits) == 1:
-        tiers: tuple[PriceRecord, ...] = (part.record(hits[0], q.provider, q.service),)
-        return PriceMatch(query=q, tiers=tiers, candidates=1, ambiguous=False)
+        return PriceMatch.trusted(q, (part.record(hits[0], q.provider, q.service),), 1, False)
     chosen, ambiguous = _choose(part, hits)
     tiers = tuple(part.record(i, q.provider, q.service) for i in chosen)
-    return PriceMatch(query=q, tiers=tiers, candidates=len(hits),
-                                      ambiguous=ambiguous)
+    return PriceMatch.trusted(q, tiers, len(hits), ambiguous)
 
 
 def _choose(part: Partition, hits: list[int]) -> tuple[list[int], bool]:

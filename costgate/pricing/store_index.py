@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from costgate.errors import PricingDataError
-from costgate.model.pricing import PriceQuery, PriceRecord, Provenance, PurchaseOption, Trust
+from costgate.model.pricing import (
+    QUERY_PLAN,
+    PriceQuery,
+    PriceRecord,
+    Provenance,
+    PurchaseOption,
+    Trust,
+)
 from costgate.pricing.snapshot import Manifest, SnapshotFile, read_data_file
 
 INDEX_FORMAT = "5"
@@ -65,7 +72,9 @@ class Partition:
 
     Matching intersects posting sets (smallest first), or, for batches of queries naming the
     same attributes, looks the values up in a projection (see :meth:`projection`). Each set,
-    projection, chunk, parsed row and :class:`PriceRecord` is made once and cached.
+    projection, chunk, parsed row and :class:`PriceRecord` is made once and cached; no
+    query's answer or matched lines are kept, so a repeated batch is matched again (with
+    every set built, one C-level ``frozenset.intersection`` per query).
     """
 
     def __init__(self, db: sqlite3.Connection, part_id: int, n: int, postings: bytes) -> None:
@@ -79,7 +88,8 @@ class Partition:
         self._projections: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
         self._chunks: dict[int, list[str]] = {}
         self._rows: dict[int, dict[str, Any]] = {}
-        self._records: dict[int, PriceRecord] = {}
+        #: Line number -> its PriceRecord, once built (read by the store's fast path).
+        self.records: dict[int, PriceRecord] = {}
 
     def __len__(self) -> int:
         return self._n
@@ -91,6 +101,14 @@ class Partition:
         instead of being turned into a set (EC2 eu-west-1's on-demand list has 20,000+
         lines, and a small plan asks it a handful of questions).
         """
+        sets = self._sets
+        try:  # warm: every key's set is built, so intersect them in one C call
+            ready = sorted([sets[key] for key in keys], key=len)
+        except KeyError:
+            pass
+        else:  # (each step iterates the smaller side, so starting small keeps it cheap)
+            hits = ready[0].intersection(*ready[1:])
+            return sorted(hits) if len(hits) > 1 else list(hits)
         postings = self.postings
         found: list[tuple[int, Key, bytes]] = []
         for key in keys:
@@ -99,7 +117,6 @@ class Partition:
                 return []
             found.append((len(raw), key, raw))
         found.sort()
-        sets = self._sets
         _, first, raw = found[0]
         hits = sets.get(first) or self._set(first, raw)
         for size, key, raw in found[1:]:
@@ -190,12 +207,12 @@ class Partition:
 
     def record(self, i: int, provider: str, service: str) -> PriceRecord:
         """Line ``i`` as a PriceRecord, built without re-validation (validated at build time)."""
-        rec = self._records.get(i)
+        rec = self.records.get(i)
         if rec is None:
             d = self.row(i)
             p = d["provenance"]
             tier_end = d.get("tier_end")
-            rec = self._records[i] = PriceRecord.model_construct(
+            rec = self.records[i] = PriceRecord.model_construct(
                 provider=provider, service=service, product_family=d.get("product_family", ""),
                 region=d.get("region"), attributes=dict(d.get("attributes", {})),
                 purchase_option=PurchaseOption(d.get("purchase_option", "on_demand")),
@@ -230,24 +247,42 @@ def query_keys(q: PriceQuery) -> list[Key]:
 
 def query_split(q: PriceQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """:func:`query_keys` as (names, values): the projection's two keys."""
-    names = ["\0po"]
-    values = [q.purchase_option.value]
-    if q.product_family is not None:
-        names.append("\0pf")
-        values.append(q.product_family)
-    if q.term is not None:
-        names.append("\0term")
-        values.append(q.term)
-    if q.payment is not None:
-        names.append("\0pay")
-        values.append(q.payment)
-    if q.unit is not None:
-        names.append("\0unit")
-        values.append(q.unit)
-    if q.attributes:
-        attr_names, attr_values = zip(*q.attributes, strict=True)
-        return (*names, *attr_names), (*values, *attr_values)
-    return tuple(names), tuple(values)
+    _, names, values = query_plan(q)
+    return names, values
+
+
+#: What a store lookup needs from a query: its partition, posting names and values.
+Plan = tuple[tuple[str, str, str], tuple[str, ...], tuple[str, ...]]
+
+
+def query_plan(q: PriceQuery) -> Plan:
+    """The query's (provider, service, region or "") partition key and :func:`query_split`.
+
+    Kept in the query's ``__dict__`` beside its cached hash (a pure function of the frozen
+    fields, like the hash; copies and pickles drop it): a batch groups every query by it.
+    """
+    found: Plan | None = q.__dict__.get(QUERY_PLAN)
+    if found is None:
+        names = ["\0po"]
+        values = [q.purchase_option.value]
+        if q.product_family is not None:
+            names.append("\0pf")
+            values.append(q.product_family)
+        if q.term is not None:
+            names.append("\0term")
+            values.append(q.term)
+        if q.payment is not None:
+            names.append("\0pay")
+            values.append(q.payment)
+        if q.unit is not None:
+            names.append("\0unit")
+            values.append(q.unit)
+        for name, value in q.attributes:
+            names.append(name)
+            values.append(value)
+        found = q.__dict__[QUERY_PLAN] = (
+            (q.provider, q.service, q.region or ""), tuple(names), tuple(values))
+    return found
 
 
 def record_keys(d: dict[str, Any]) -> list[Key]:

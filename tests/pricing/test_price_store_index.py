@@ -144,6 +144,23 @@ def test_query_hash_is_cached_but_never_shared_or_stale() -> None:
     assert pickle.loads(pickle.dumps(a)) == a
 
 
+def test_query_lookup_key_is_cached_but_never_shared_or_stale() -> None:
+    import pickle
+
+    from costgate.pricing.store_index import query_keys, query_plan
+
+    a = ec2("us-east-1", "m5.large")
+    key, names, values = query_plan(a)
+    assert key == ("aws", "AmazonEC2", "us-east-1")
+    assert list(zip(names, values, strict=True)) == query_keys(a)
+    assert query_plan(a) is query_plan(a)  # kept on the query
+    assert "costgate" not in a.model_dump_json() and a == ec2("us-east-1", "m5.large")
+    moved = a.model_copy(update={"region": None})
+    assert query_plan(moved)[0] == ("aws", "AmazonEC2", "")
+    assert query_plan(pickle.loads(pickle.dumps(a))) == query_plan(a)
+    assert "_costgate_plan" not in pickle.loads(pickle.dumps(a)).__dict__
+
+
 def test_projection_and_posting_intersection_agree(tmp_path: Path, cache: Path) -> None:
     """Both matchers on the same partition: full-attribute queries, attribute subsets (which
     also match records carrying more attributes), and misses."""
