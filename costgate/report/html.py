@@ -16,7 +16,14 @@ from costgate.model.estimate import ResourceStatus
 from costgate.model.policy import Outcome
 from costgate.model.report import Report
 from costgate.report.formats import ReportOptions
-from costgate.report.markdown import detail_rows, fmt_money, fmt_percent, neutralise
+from costgate.report.markdown import (
+    detail_rows,
+    fmt_money,
+    fmt_percent,
+    neutralise,
+    saving_note,
+    saving_text,
+)
 from costgate.report.showback import compliance_line, row_label
 
 _CSS = """
@@ -177,6 +184,19 @@ def _largest_changes(report: Report) -> str:
     return "<h2>Largest resources</h2>" + bar_chart(items, report.currency, signed=False)
 
 
+def _savings(report: Report) -> str:
+    if not report.savings:
+        return ""
+    rows = "".join(
+        f"<tr><td class='addr'>{esc(x.address)}</td><td>{esc(x.current)} → {esc(x.suggested)}"
+        f"<span class='muted'>{esc(saving_note(x.kind))}</span></td>"
+        f"<td class='n'>{esc(saving_text(x.monthly_saving, report.currency))}</td></tr>"
+        for x in report.savings
+    )
+    return ("<h2>Cheaper alternatives</h2><table><tr><th>Resource</th><th>Change</th>"
+            f"<th class='n'>Saving</th></tr>{rows}</table>")
+
+
 _DEFAULT = ReportOptions()
 
 
@@ -195,6 +215,7 @@ def render_html(report: Report, opts: ReportOptions = _DEFAULT) -> str:
         bar_chart(items, report.currency, signed=False),
         _showback_table(report),
         _largest_changes(report),
+        _savings(report),
         _resources(report),
         f"<p class='muted'>{c.priced} priced, {c.usage_based} usage-based, {c.free} free, "
         f"{c.unsupported} not supported yet. Price snapshot {esc(snap.id)}{date}, "
