@@ -20,6 +20,7 @@ from typing import IO, TypeVar, cast
 from pydantic import ValidationError
 
 from costgate.errors import CostgateError, PricingDataError
+from costgate.pricing.importers.files import source_file as source_file
 
 T = TypeVar("T")
 
@@ -141,14 +142,6 @@ def range_bound(text: object) -> Decimal | None:
 def parse_date(text: str) -> dt.date:
     """The date part of an ISO date or timestamp (``2025-06-05T17:55:45Z``)."""
     return dt.date.fromisoformat(text.strip()[:10])
-
-
-def source_file(path: Path, root: Path) -> str:
-    """``path`` relative to the sources root (posix), or as given when outside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def open_text(path: Path) -> IO[str]:

@@ -24,6 +24,7 @@ from typing import Any
 from costgate.errors import PricingDataError
 from costgate.model.money import HOURS_PER_YEAR, to_decimal
 from costgate.model.pricing import PriceRecord, Provenance, PurchaseOption, Trust
+from costgate.pricing.importers import files
 
 SOURCE_ID = "azure-retail"
 MANIFEST_NAME = "snapshot-manifest.json"
@@ -113,7 +114,7 @@ def iter_records(path: Path, root: Path) -> Iterator[PriceRecord]:
     for page in _load_pages(path):
         items.extend(_page_item_list(page, str(path)))
     price_date = _file_price_date(path, root, items)
-    yield from _records(items, _relative(path, root), price_date, str(path))
+    yield from _records(items, files.source_file(path, root), price_date, str(path))
 
 
 def iter_page_items(
@@ -128,29 +129,8 @@ def iter_page_items(
 
 def _load_pages(path: Path) -> list[dict[str, Any]]:
     """Every page in the file: one object, a list of pages, or concatenated objects."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise PricingDataError(f"{path}: cannot read price file ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise PricingDataError(f"{path}: not a UTF-8 JSON file") from exc
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    docs: list[Any] = []
-    pos = _skip_ws(text, 0)
-    if pos == len(text):
-        raise PricingDataError(f"{path}: empty file, expected an Azure Retail Prices page")
-    while pos < len(text):
-        try:
-            doc, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise PricingDataError(
-                f"{path}: corrupt or truncated JSON ({exc.msg} at line {exc.lineno}, "
-                f"column {exc.colno})"
-            ) from exc
-        docs.append(doc)
-        pos = _skip_ws(text, pos)
     pages: list[dict[str, Any]] = []
-    for doc in docs:
+    for doc in files.json_documents(path, "an Azure Retail Prices page"):
         if isinstance(doc, list) and doc and all(_is_item(x) for x in doc):
             pages.append({"Items": doc})
         elif isinstance(doc, list):
@@ -161,12 +141,6 @@ def _load_pages(path: Path) -> list[dict[str, Any]]:
         if not isinstance(page, dict):
             raise PricingDataError(f"{path}: not an Azure Retail Prices page (expected an object)")
     return pages
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 def _is_item(value: Any) -> bool:
@@ -186,13 +160,6 @@ def _page_item_list(page: Any, label: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise PricingDataError(f"{label}: item {index} is not an object")
     return items
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 # --- dates --------------------------------------------------------------------------------

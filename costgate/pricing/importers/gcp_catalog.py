@@ -9,7 +9,6 @@ rate; price = ``units + nanos / 1e9``, kept exact as Decimal.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from costgate.errors import PricingDataError
 from costgate.model.money import to_decimal
 from costgate.model.pricing import PriceRecord, Provenance, PurchaseOption, Trust
+from costgate.pricing.importers import files
 
 SOURCE_ID = "gcp-catalog"
 _NANO = Decimal(1_000_000_000)
@@ -54,7 +54,7 @@ def iter_records(path: Path, root: Path) -> Iterator[PriceRecord]:
     for page in pages:
         skus.extend(_page_sku_list(page, str(path)))
     price_date = _newest_effective_date(skus) or dt.date.fromtimestamp(path.stat().st_mtime)
-    source_file = _relative(path, root)
+    source_file = files.source_file(path, root)
     for index, sku in enumerate(skus):
         yield from _guarded(sku, index, None, source_file, price_date, str(path))
 
@@ -86,28 +86,9 @@ def price_of(rate: dict[str, Any]) -> Decimal:
 
 
 def _load_pages(path: Path) -> list[Any]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise PricingDataError(f"{path}: cannot read price file ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise PricingDataError(f"{path}: not a UTF-8 JSON file") from exc
-    decoder = json.JSONDecoder(parse_float=Decimal)
     docs: list[Any] = []
-    pos = len(text) - len(text.lstrip())
-    if pos == len(text):
-        raise PricingDataError(f"{path}: empty file, expected a Cloud Billing Catalog skus page")
-    while pos < len(text):
-        try:
-            doc, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise PricingDataError(
-                f"{path}: corrupt or truncated JSON ({exc.msg} at line {exc.lineno}, "
-                f"column {exc.colno})"
-            ) from exc
+    for doc in files.json_documents(path, "a Cloud Billing Catalog skus page"):
         docs.extend(doc if isinstance(doc, list) else [doc])
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
     return docs
 
 
@@ -119,13 +100,6 @@ def _page_sku_list(page: Any, label: str) -> list[dict[str, Any]]:
         if not isinstance(sku, dict):
             raise PricingDataError(f"{label}: sku {index} is not an object")
     return skus
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _newest_effective_date(skus: list[dict[str, Any]]) -> dt.date | None:

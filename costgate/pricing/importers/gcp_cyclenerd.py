@@ -19,6 +19,7 @@ import yaml
 
 from costgate.errors import PricingDataError
 from costgate.model.pricing import PriceRecord, Provenance, PurchaseOption, Trust
+from costgate.pricing.importers import files
 
 SOURCE_ID = "cyclenerd"
 _SERVICE = "Compute Engine"
@@ -51,12 +52,12 @@ _INSTANCE_KEYS: dict[str, tuple[PurchaseOption, str | None, str]] = {
     "month_1y": (PurchaseOption.COMMITMENT, "1y", "month"),
     "month_3y": (PurchaseOption.COMMITMENT, "3y", "month"),
 }
-#: disk cost key → (purchase option, term); every disk price is per GB-month.
-_DISK_KEYS: dict[str, tuple[PurchaseOption, str | None]] = {
-    "month": (PurchaseOption.ON_DEMAND, None),
-    "month_spot": (PurchaseOption.SPOT, None),
-    "month_1y": (PurchaseOption.COMMITMENT, "1y"),
-    "month_3y": (PurchaseOption.COMMITMENT, "3y"),
+#: disk cost key → (purchase option, term, unit); every disk price is per GB-month.
+_DISK_KEYS: dict[str, tuple[PurchaseOption, str | None, str]] = {
+    "month": (PurchaseOption.ON_DEMAND, None, "GB-month"),
+    "month_spot": (PurchaseOption.SPOT, None, "GB-month"),
+    "month_1y": (PurchaseOption.COMMITMENT, "1y", "GB-month"),
+    "month_3y": (PurchaseOption.COMMITMENT, "3y", "GB-month"),
 }
 #: cyclenerd disk ``type`` → vocabulary ``disk_type`` (others are kept as spelled).
 _DISK_TYPES = {"pd-local": "local-ssd", "pd-snapshot": "snapshot"}
@@ -107,11 +108,9 @@ def generated_date(data: dict[str, Any], path: Path) -> dt.date:
 def iter_records(path: Path, root: Path) -> Iterator[PriceRecord]:
     """All records of one Cyclenerd pricing file (current or older snapshot)."""
     data = load_yaml(path)
-    try:
-        source_file = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        source_file = path.as_posix()
-    emit = _Emitter(source_file, generated_date(data, path), data.get("region") or {})
+    emit = _Emitter(
+        files.source_file(path, root), generated_date(data, path), data.get("region") or {}
+    )
     try:
         compute = data["compute"]
         yield from _instances(emit, compute.get("instance") or {})
@@ -192,23 +191,45 @@ def _costs(node: Any) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in cost.items() if isinstance(v, dict)} if cost else {}
 
 
+def _options(
+    emit: _Emitter,
+    path: str,
+    prices: dict[str, Any],
+    keys: dict[str, tuple[PurchaseOption, str | None, str]],
+    *,
+    family: str,
+    region: str | None,
+    attributes: dict[str, str],
+) -> Iterator[PriceRecord]:
+    """One record per purchase-option key present under ``path`` (instances, licences, disks)."""
+    for field, (option, term, unit) in keys.items():
+        if field in prices:
+            yield emit.record(
+                f"{path}.{field}",
+                prices[field],
+                family=family,
+                region=region,
+                attributes=attributes,
+                unit=unit,
+                option=option,
+                term=term,
+            )
+
+
 def _instances(emit: _Emitter, instances: dict[str, Any]) -> Iterator[PriceRecord]:
     for machine, node in instances.items():
         attrs = {"machine_type": str(machine)}
         for region, prices in _costs(node).items():
-            for field, (option, term, unit) in _INSTANCE_KEYS.items():
-                if field in prices:
-                    key = f"compute.instance.{machine}.cost.{region}.{field}"
-                    yield emit.record(
-                        key,
-                        prices[field],
-                        family="Compute Instance",
-                        region=region,
-                        attributes=attrs,
-                        unit=unit,
-                        option=option,
-                        term=term,
-                    )
+            path = f"compute.instance.{machine}.cost.{region}"
+            yield from _options(
+                emit,
+                path,
+                prices,
+                _INSTANCE_KEYS,
+                family="Compute Instance",
+                region=region,
+                attributes=attrs,
+            )
 
 
 def _licenses(emit: _Emitter, licenses: dict[str, Any]) -> Iterator[PriceRecord]:
@@ -216,19 +237,10 @@ def _licenses(emit: _Emitter, licenses: dict[str, Any]) -> Iterator[PriceRecord]
     for machine, node in licenses.items():
         for licence, prices in _costs(node).items():
             attrs = {"machine_type": str(machine), "license": licence}
-            for field, (option, term, unit) in _INSTANCE_KEYS.items():
-                if field in prices:
-                    key = f"compute.license.{machine}.cost.{licence}.{field}"
-                    yield emit.record(
-                        key,
-                        prices[field],
-                        family="License",
-                        region=None,
-                        attributes=attrs,
-                        unit=unit,
-                        option=option,
-                        term=term,
-                    )
+            path = f"compute.license.{machine}.cost.{licence}"
+            yield from _options(
+                emit, path, prices, _INSTANCE_KEYS, family="License", region=None, attributes=attrs
+            )
 
 
 def _disks(emit: _Emitter, disks: dict[str, Any]) -> Iterator[PriceRecord]:
@@ -240,19 +252,10 @@ def _disks(emit: _Emitter, disks: dict[str, Any]) -> Iterator[PriceRecord]:
             "storage_key": str(name),
         }
         for region, prices in _costs(node).items():
-            for field, (option, term) in _DISK_KEYS.items():
-                if field in prices:
-                    key = f"compute.storage.{name}.cost.{region}.{field}"
-                    yield emit.record(
-                        key,
-                        prices[field],
-                        family="Storage",
-                        region=region,
-                        attributes=attrs,
-                        unit="GB-month",
-                        option=option,
-                        term=term,
-                    )
+            path = f"compute.storage.{name}.cost.{region}"
+            yield from _options(
+                emit, path, prices, _DISK_KEYS, family="Storage", region=region, attributes=attrs
+            )
 
 
 def _network(emit: _Emitter, network: dict[str, Any]) -> Iterator[PriceRecord]:
@@ -270,24 +273,20 @@ def _network(emit: _Emitter, network: dict[str, Any]) -> Iterator[PriceRecord]:
             path = f"compute.network.{group}.{leaf}.cost.{region}"
             attrs = {"item": f"{group}-{leaf}"}
             if "hour" in prices:
-                yield emit.record(
-                    f"{path}.hour",
-                    prices["hour"],
-                    family="Network",
-                    region=region,
-                    attributes=attrs,
-                    unit="hour",
-                )
+                field, unit = "hour", "hour"
             elif group == "nat" and leaf == "data" and "month" in prices:
                 # Cyclenerd stores the per-GB data-processing price under ``month``.
-                yield emit.record(
-                    f"{path}.month",
-                    prices["month"],
-                    family="Network",
-                    region=region,
-                    attributes=attrs,
-                    unit="GB",
-                )
+                field, unit = "month", "GB"
+            else:
+                continue
+            yield emit.record(
+                f"{path}.{field}",
+                prices[field],
+                family="Network",
+                region=region,
+                attributes=attrs,
+                unit=unit,
+            )
     internet = ((network.get("traffic") or {}).get("egress") or {}).get("internet") or {}
     destinations = [("", internet)] + [
         (str(name), node) for name, node in internet.items() if name != "cost"
