@@ -8,17 +8,10 @@ every renderer and policy reads it the same way. Pure: no I/O, no pricing.
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import Decimal
 
 from costgate.errors import InputError
-from costgate.model.estimate import (
-    Counts,
-    Estimate,
-    EstimateMetadata,
-    ResourceCostChange,
-    ResourceStatus,
-)
+from costgate.model.estimate import Estimate, EstimateMetadata, ResourceCostChange
 from costgate.model.resource import Action, Diagnostic
 
 _ZERO = Decimal(0)
@@ -55,20 +48,11 @@ def diff_estimates(base: Estimate, head: Estimate) -> Estimate:
     new = {_key(r): r for r in head.resources if _present(r)}
     keys = sorted(old.keys() | new.keys(), key=lambda k: (k[0], k[1] or ""))
     rows = [_pair(old.get(key), new.get(key)) for key in keys]
-    counts = Counter(r.status for r in rows)
-    unsupported = Counter(r.type for r in rows if r.status is ResourceStatus.UNSUPPORTED)
-    before = sum((r.monthly_cost_before or _ZERO for r in rows), _ZERO)
-    after = sum((r.monthly_cost_after or _ZERO for r in rows), _ZERO)
-    return Estimate(
+    return Estimate.from_resources(
+        tuple(rows),
         currency=head.currency,
         price_snapshot=head.price_snapshot,
         exchange_rate=head.exchange_rate,
-        total_monthly_cost_before=before,
-        total_monthly_cost_after=after,
-        total_monthly_delta=after - before,
-        counts=Counts(**{s.value: counts.get(s, 0) for s in ResourceStatus}),
-        unsupported_types=dict(sorted(unsupported.items())),
-        resources=tuple(rows),
         diagnostics=(*base.diagnostics, *head.diagnostics, *diagnostics),
         metadata=EstimateMetadata(
             kind="diff",

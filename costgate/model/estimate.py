@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
@@ -196,6 +197,39 @@ class Estimate(_Contract):
     resources: tuple[ResourceCostChange, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     metadata: EstimateMetadata = EstimateMetadata()
+
+    @classmethod
+    def from_resources(
+        cls,
+        resources: tuple[ResourceCostChange, ...],
+        *,
+        currency: str,
+        price_snapshot: PriceSnapshot,
+        exchange_rate: ExchangeRate | None,
+        diagnostics: tuple[Diagnostic, ...],
+        metadata: EstimateMetadata,
+    ) -> Estimate:
+        """An estimate whose totals, counts and unsupported types are summed from ``resources``.
+
+        The engine and the diff both build estimates here, so their totals cannot drift apart.
+        """
+        counts = Counter(r.status for r in resources)
+        unsupported = Counter(r.type for r in resources if r.status is ResourceStatus.UNSUPPORTED)
+        before = sum((r.monthly_cost_before or Decimal(0) for r in resources), Decimal(0))
+        after = sum((r.monthly_cost_after or Decimal(0) for r in resources), Decimal(0))
+        return cls(
+            currency=currency,
+            price_snapshot=price_snapshot,
+            exchange_rate=exchange_rate,
+            total_monthly_cost_before=before,
+            total_monthly_cost_after=after,
+            total_monthly_delta=after - before,
+            counts=Counts(**{s.value: counts.get(s, 0) for s in ResourceStatus}),
+            unsupported_types=dict(sorted(unsupported.items())),
+            resources=resources,
+            diagnostics=diagnostics,
+            metadata=metadata,
+        )
 
     @classmethod
     def load_json(cls, text: str | bytes) -> Estimate:

@@ -8,7 +8,6 @@ price or a missing usage value into 0.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +16,6 @@ from typing import Any, Protocol
 from costgate.errors import InputError, PricingDataError
 from costgate.model.estimate import (
     ComponentCost,
-    Counts,
     Estimate,
     EstimateMetadata,
     ExchangeRate,
@@ -429,20 +427,11 @@ def _assemble(
     rates: _Rates,
     snapshot: PriceSnapshot,
 ) -> Estimate:
-    counts = Counter(r.status for r in resources)
-    unsupported = Counter(r.type for r in resources if r.status is ResourceStatus.UNSUPPORTED)
-    before = sum((r.monthly_cost_before or 0 for r in resources), Decimal(0))
-    after = sum((r.monthly_cost_after or 0 for r in resources), Decimal(0))
-    return Estimate(
+    return Estimate.from_resources(
+        resources,
         currency=currency,
         price_snapshot=snapshot,
         exchange_rate=rates.used,
-        total_monthly_cost_before=before,
-        total_monthly_cost_after=after,
-        total_monthly_delta=after - before,
-        counts=Counts(**{s.value: counts.get(s, 0) for s in ResourceStatus}),
-        unsupported_types=dict(sorted(unsupported.items())),
-        resources=resources,
         diagnostics=tuple(diagnostics),
         metadata=EstimateMetadata.from_plan(parsed.metadata),
     )
