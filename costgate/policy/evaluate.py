@@ -262,20 +262,25 @@ def _allow_deny(lists: AllowDeny, value: str) -> str | None:
     return None
 
 
+def _disallowed(
+    lists: AllowDeny, rows: list[ResourceRow], noun: str, value_of: Callable[[ResourceRow], str | None]
+) -> list[Finding]:
+    """A finding per existing resource whose value (instance type, region) the lists reject."""
+    findings = []
+    for row in rows:
+        value = value_of(row)
+        if row.exists_after and value:
+            problem = _allow_deny(lists, value)
+            if problem:
+                findings.append(Finding(message=f"{noun} {value} {problem}", address=row.address))
+    return findings
+
+
 def _check_instance_types(
     rule: Rule, rows: list[ResourceRow], _s: PolicySubject, _c: str
 ) -> tuple[list[Finding], str]:
     assert rule.instance_types is not None
-    findings = []
-    for row in rows:
-        if row.exists_after and row.instance_type:
-            problem = _allow_deny(rule.instance_types, row.instance_type)
-            if problem:
-                findings.append(
-                    Finding(
-                        message=f"instance type {row.instance_type} {problem}", address=row.address
-                    )
-                )
+    findings = _disallowed(rule.instance_types, rows, "instance type", lambda r: r.instance_type)
     return findings, f"{len(findings)} resource(s) with a disallowed instance type"
 
 
@@ -283,14 +288,7 @@ def _check_regions(
     rule: Rule, rows: list[ResourceRow], _s: PolicySubject, _c: str
 ) -> tuple[list[Finding], str]:
     assert rule.regions is not None
-    findings = []
-    for row in rows:
-        if row.exists_after and row.region:
-            problem = _allow_deny(rule.regions, row.region)
-            if problem:
-                findings.append(
-                    Finding(message=f"region {row.region} {problem}", address=row.address)
-                )
+    findings = _disallowed(rule.regions, rows, "region", lambda r: r.region)
     return findings, f"{len(findings)} resource(s) in a disallowed region"
 
 

@@ -154,7 +154,7 @@ def _github(env: Mapping[str, str]) -> CIContext:
             "" if pr else _sha(env.get("GITHUB_SHA"))),
         fork=fork, event_name=name, run_id=run_id,
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else "",
-        valid_at=_time(pull.get("updated_at")), notices=tuple(notices))
+        valid_at=iso_time(pull.get("updated_at")), notices=tuple(notices))
 
 
 def graphql_url_for(api_url: str) -> str:
@@ -264,7 +264,8 @@ def _int(text: str) -> int:
     return int(text) if text.isdigit() else 0
 
 
-def _time(value: object) -> datetime | None:
+def iso_time(value: object) -> datetime | None:
+    """An ISO 8601 timestamp (``Z`` or offset; naive means UTC) as aware datetime, else None."""
     if not isinstance(value, str):
         return None
     try:

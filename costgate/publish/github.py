@@ -8,7 +8,6 @@ commit status on the PR head SHA. Base URLs come from ``GITHUB_API_URL`` /
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from costgate.publish.base import (
@@ -18,7 +17,13 @@ from costgate.publish.base import (
     PublishForbidden,
     PublishTransient,
 )
-from costgate.publish.detect import CIContext, graphql_url_for, pr_number, repository
+from costgate.publish.detect import (
+    CIContext,
+    graphql_url_for,
+    iso_time,
+    pr_number,
+    repository,
+)
 from costgate.publish.http import ApiClient
 
 #: GitHub refuses bodies over 65,536 characters (422 "Body is too long").
@@ -158,16 +163,6 @@ def _obj(data: Any, what: str) -> dict[str, Any]:
 def _comment(c: dict[str, Any]) -> Comment:
     user = c.get("user") if isinstance(c.get("user"), dict) else {}
     return Comment(id=str(c.get("id", "")), body=str(c.get("body") or ""),
-                   author=str((user or {}).get("login", "")), created_at=_time(c.get("created_at")),
-                   updated_at=_time(c.get("updated_at")), url=str(c.get("html_url") or ""),
+                   author=str((user or {}).get("login", "")), created_at=iso_time(c.get("created_at")),
+                   updated_at=iso_time(c.get("updated_at")), url=str(c.get("html_url") or ""),
                    handle=str(c.get("node_id") or ""))
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +28,7 @@ from costgate.publish.base import (
     PublishError,
     PublishForbidden,
 )
-from costgate.publish.detect import CIContext, pr_number
+from costgate.publish.detect import CIContext, iso_time, pr_number
 from costgate.publish.http import ApiClient
 
 #: GitLab refuses notes over 1,000,000 characters; the reference budget leaves some room.
@@ -206,15 +206,9 @@ def is_collapsed(body: str) -> bool:
 
 def parse_time(value: object) -> datetime | None:
     """An ISO 8601 timestamp (``Z`` or offset, up to 7 fraction digits) as aware UTC."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
         return None
-    text = value.strip().replace("Z", "+00:00")
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # Azure sends 100 ns ticks
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return iso_time(re.sub(r"(\.\d{6})\d+", r"\1", value.strip()))  # Azure sends 100 ns ticks
 
 
 def _check_size(body: str) -> None:
