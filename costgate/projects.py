@@ -40,6 +40,7 @@ class ProjectConfig(Frozen):
     vars: dict[str, Any] = Field(default_factory=dict)
     usage_file: str | None = None  # relative to the config file's directory
     workspace: str | None = None
+    environment: str | None = None  # for environment budgets; default: tags["environment"]
     policy: str | None = None  # relative to the config file's directory
     tags: dict[str, str] = Field(default_factory=dict)
 

@@ -390,7 +390,8 @@ def _side_file(name: str, side: Side) -> str:
 def _assemble(cfg: proj.ProjectConfig, rel_dir: str, sides: Sequence[Side],
               results: Mapping[tuple[str, str], proj.JobResult]) -> ProjectEstimate:
     common: dict[str, Any] = {"name": cfg.name, "path": rel_dir, "tags": cfg.tags,
-                              "policy": cfg.policy}
+                              "policy": cfg.policy, "workspace": cfg.workspace,
+                              "environment": cfg.environment or cfg.tags.get("environment")}
     got = {s.name: results.get((cfg.name, s.name)) for s in sides}
     errors = [f"{s.name} ({s.label}): {r.error}" if len(sides) > 1 else str(r.error)
               for s in sides if (r := got[s.name]) is not None and r.error]

@@ -30,6 +30,8 @@ class ProjectEstimate(Frozen):
     error: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     policy: str | None = None  # the project's own policy file (config), for the gate
+    environment: str | None = None
+    workspace: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,7 +41,8 @@ class ProjectEstimate(Frozen):
     def entry(self) -> ProjectEntry:
         """The report's view of this project."""
         return ProjectEntry(name=self.name, path=self.path, estimate=self.estimate,
-                            error=self.error)
+                            error=self.error, environment=self.environment,
+                            workspace=self.workspace)
 
 
 class MultiProjectEstimate(Frozen):

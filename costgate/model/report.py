@@ -43,6 +43,9 @@ class ProjectEntry(Frozen):
     path: str = ""
     estimate: Estimate | None = None
     error: str | None = None
+    #: Scope values for ``budgets: {scope: environment|workspace}`` (from costgate.yml).
+    environment: str | None = None
+    workspace: str | None = None
 
 
 class Totals(Frozen):

@@ -70,6 +70,8 @@ def policy_subject(report: Report, instance_types: InstanceTypes | None = None) 
         ProjectRow(
             name=p.name,
             path=p.path,
+            environment=p.environment,
+            workspace=p.workspace,
             monthly_before=p.estimate.total_monthly_cost_before,
             monthly_after=p.estimate.total_monthly_cost_after,
         )

@@ -212,3 +212,31 @@ def test_output_is_deterministic(repo: Path, tmp_path: Path, capsys: pytest.Capt
     third = _run([*argv, "--parallelism", "2"], capsys)  # from the project cache
     assert first == second == third and first[0] == 0
     assert first[1].index("app") < first[1].index("cache") < first[1].index("db")
+
+
+def test_environment_and_workspace_budgets_from_the_projects_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """budgets: {scope: environment|workspace} compare each scope's head total (issue 4)."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a" / "main.tf").write_text(DB)  # 100 GB of storage
+    (tmp_path / "b" / "main.tf").write_text('resource "aws_instance" "x" {}\n')
+    (tmp_path / "costgate.yml").write_text(
+        "version: 1\nprojects:\n"
+        "  - {path: a, name: a, environment: prod, workspace: ws-a}\n"
+        "  - {path: b, name: b, tags: {environment: dev}, workspace: ws-b}\n")
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        "version: 1\nrules:\n"
+        f"  - {{id: env, budgets: {{scope: environment, limits: {{prod: {100 * GB - 1}, dev: 1000}}}}}}\n"
+        "  - {id: ws, budgets: {scope: workspace, limits: {ws-b: 0}}, severity: warn}\n")
+    code, out, _ = _run(["breakdown", "--path", str(tmp_path), "--policy", str(policy),
+                         "--format", "json"], capsys)
+    doc = _doc(out)
+    rules = {r["rule_id"]: r for r in doc["policy"]["rules"]}
+    assert rules["env"]["outcome"] == "fail"
+    assert [f["scope"] for f in rules["env"]["findings"]] == ["environment=prod"]
+    assert rules["ws"]["outcome"] == "warn"
+    assert [f["scope"] for f in rules["ws"]["findings"]] == ["workspace=ws-b"]
+    assert code == 1
