@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+
+def cache_root(env: Mapping[str, str] = os.environ) -> Path:
+    """The one user cache folder (prices, index, HCL and project caches, rates).
+
+    ``$COSTGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/costgate``, else ``~/.cache/costgate``.
+    """
+    configured = env.get("COSTGATE_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    xdg = env.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "costgate"
 
 
 def write_text_atomic(path: Path, text: str) -> None:

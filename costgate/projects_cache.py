@@ -39,7 +39,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from costgate import __version__
-from costgate.fileutil import write_cache_file
+from costgate.fileutil import cache_root, write_cache_file
 from costgate.model.resource import ParsedInput
 
 M = TypeVar("M", bound=BaseModel)
@@ -67,9 +67,8 @@ Entries = list[tuple[str, str]]  # (path relative to a directory, blob id)
 
 
 def cache_dir() -> Path:
-    """``$COSTGATE_CACHE_DIR/projects`` (or ``~/.cache/costgate/projects``)."""
-    env = os.environ.get("COSTGATE_CACHE_DIR")
-    return (Path(env).expanduser() if env else Path.home() / ".cache" / "costgate") / "projects"
+    """``projects/`` in the user cache (:func:`costgate.fileutil.cache_root`)."""
+    return cache_root() / "projects"
 
 
 def blob_id(data: bytes) -> str:
@@ -118,7 +117,7 @@ class FactsCache:
     def save(self) -> None:
         """Write the file when new facts were found; failures are ignored."""
         if self._dirty:
-            _write_atomic(self._path, json.dumps(self._data, separators=(",", ":")))
+            write_cache_file(self._path, json.dumps(self._data, separators=(",", ":")))
             self._dirty = False
 
 
@@ -318,7 +317,7 @@ class Fingerprints:
         self.facts = facts or FactsCache()
         self._trees: dict[str, Tree] = dict(trees or {})
         self._dirs: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
-        self._code = _reader_code_hash()
+        self._code = code_hash("parse", "model/resource")  # a changed reader: no old results
 
     def add_tree(self, root: Path, tree: Tree) -> None:
         """Use ``tree`` for ``root`` (a revision that may not be written out)."""
@@ -383,15 +382,6 @@ class Fingerprints:
         return self._dirs[root, d]
 
 
-def _reader_code_hash() -> str:
-    """The reader's source: a changed evaluator must not serve old results."""
-    pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for path in sorted([*(pkg / "parse").glob("*.py"), pkg / "model" / "resource.py"]):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
 def load(key: str, root: Path) -> ParsedInput | None:
     """A cached project for ``root``, or None (missing or unreadable entries are misses)."""
     return load_model(key, root, ParsedInput)
@@ -409,7 +399,7 @@ def load_model(key: str, root: Path, model: type[M]) -> M | None:
 def store(key: str, root: Path, value: BaseModel) -> None:
     """Write an entry atomically; a failure to cache never fails the run."""
     text = value.model_dump_json().replace(_escaped(root), _PLACEHOLDER)
-    _write_atomic(cache_dir() / f"{key}.json", text)
+    write_cache_file(cache_dir() / f"{key}.json", text)
 
 
 def priced_key(input_key: str, pricing: str) -> str:
@@ -427,10 +417,6 @@ def code_hash(*folders: str) -> str:
         for path in files:
             h.update(path.relative_to(pkg).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    write_cache_file(path, text)
 
 
 def rebase(model: M, old_root: Path, new_root: Path) -> M:

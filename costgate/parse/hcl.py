@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from costgate.errors import InputError
-from costgate.fileutil import write_cache_file
+from costgate.fileutil import cache_root, write_cache_file
 
 #: Files larger than this are refused (real Terraform files are a few KB).
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -75,10 +74,8 @@ def read_text(path: Path, shown: str) -> tuple[str, bytes]:
 
 
 def cache_dir() -> Path:
-    """``$COSTGATE_CACHE_DIR/hcl`` (or ``~/.cache/costgate/hcl``)."""
-    env = os.environ.get("COSTGATE_CACHE_DIR")
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "costgate"
-    return base / "hcl"
+    """``hcl/`` in the user cache (:func:`costgate.fileutil.cache_root`)."""
+    return cache_root() / "hcl"
 
 
 def load_file(path: Path, shown: str, *, vars_file: bool = False, cache: bool = True) -> Body:
@@ -95,12 +92,8 @@ def load_file(path: Path, shown: str, *, vars_file: bool = False, cache: bool = 
             pass
     body = parse_json(text, shown, vars_file) if kind == "json" else parse_text(text, shown, vars_file)
     if entry is not None:
-        _write_atomic(entry, json.dumps(body, separators=(",", ":")))
+        write_cache_file(entry, json.dumps(body, separators=(",", ":")))  # best effort
     return body
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    write_cache_file(path, text)  # an optimisation: a read-only home must not fail the run
 
 
 # -- HCL native syntax -------------------------------------------------------------------------

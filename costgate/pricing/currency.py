@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 from pydantic import Field, ValidationError, field_validator
 
 from costgate.errors import InputError, PricingDataError
-from costgate.fileutil import write_text_atomic
+from costgate.fileutil import cache_root, write_text_atomic
 from costgate.model.base import Frozen
 
 CACHE_FILE = "ecb_rates.json"
@@ -196,13 +196,12 @@ def shipped_rates() -> RateTable:
 def load_rates(cache_dir: Path | None = None, env: Mapping[str, str] = os.environ) -> RateTable:
     """The newest of the cached table (from ``pricing update``) and the shipped one.
 
-    ``cache_dir`` defaults to ``$COSTGATE_CACHE_DIR`` or ``~/.cache/costgate``. An unreadable
+    ``cache_dir`` defaults to the user cache (:func:`costgate.fileutil.cache_root`). An unreadable
     cache file is ignored (the shipped table is used; its date shows in the estimate).
     """
     shipped = shipped_rates()
     if cache_dir is None:
-        configured = env.get("COSTGATE_CACHE_DIR")
-        cache_dir = Path(configured) if configured else Path.home() / ".cache" / "costgate"
+        cache_dir = cache_root(env)
     path = cache_dir / CACHE_FILE
     try:
         cached = table_from_json(path.read_text(encoding="utf-8"), str(path))

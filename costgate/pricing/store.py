@@ -31,12 +31,13 @@ import gc
 import importlib.util
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from costgate.errors import PricingDataError
+from costgate.fileutil import cache_root
 from costgate.model.pricing import (
     TRUST_RANK,
     PriceMatch,
@@ -52,10 +53,9 @@ _found = PriceMatch.trusted
 SHIPPED_PACKAGE = "pricing_cache"
 
 
-def user_cache_dir() -> Path:
-    """costgate's user cache folder (``$COSTGATE_CACHE_DIR``, else ``~/.cache/costgate``)."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "costgate"
+def user_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The user cache (:func:`costgate.fileutil.cache_root`): update writes, the store reads."""
+    return cache_root(env)
 
 
 def user_snapshot_dir() -> Path:
@@ -216,9 +216,10 @@ def _match(q: PriceQuery, part: Partition, hits: list[int]) -> PriceMatch:
 
 
 def _choose(part: Partition, hits: list[int]) -> tuple[list[int], bool]:
-    """The best source's lines as a tier table, and whether a tier had several lines."""
-    if len(hits) == 1:
-        return hits, False
+    """The best source's lines as a tier table, and whether a tier had several lines.
+
+    Called with two or more hits (``_match`` answers a single hit itself).
+    """
     rows = {i: part.row(i) for i in hits}
     prov = {i: r["provenance"] for i, r in rows.items()}
     best = hits

@@ -28,6 +28,7 @@ from costgate.errors import ConfigError, CostgateError, PricingDataError
 from costgate.model.pricing import PriceRecord, Provenance, Trust
 from costgate.pricing.refresh.http import Http, HttpSettings, NoProgress, Progress
 from costgate.pricing.sources import SourceInfo
+from costgate.pricing.store import user_cache_dir
 
 DEFAULT_URLS: Mapping[str, str] = {
     "aws": "https://pricing.us-east-1.amazonaws.com",
@@ -36,19 +37,6 @@ DEFAULT_URLS: Mapping[str, str] = {
     "ecb": "https://www.ecb.europa.eu",
 }
 PROVIDERS = ("aws", "azure", "google")
-
-
-def user_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """``$COSTGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/costgate`` or ``~/.cache/costgate``.
-
-    The same rule as ``costgate.pricing.store.user_cache_dir`` (which reads the snapshot),
-    taking an explicit env so settings can be built from a mapping.
-    """
-    configured = env.get("COSTGATE_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    xdg = env.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "costgate"
 
 
 @dataclass(frozen=True)
