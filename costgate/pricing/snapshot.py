@@ -185,8 +185,7 @@ def build_snapshot(
     for provider, service, region, item in kept:
         kept_per_file[item.source_file] += 1
         lo, hi = provider_dates.get(provider, (item.date, item.date))
-        if item.date < lo or item.date > hi or provider not in provider_dates:
-            provider_dates[provider] = (min(lo, item.date), max(hi, item.date))
+        provider_dates[provider] = (min(lo, item.date), max(hi, item.date))
         files_by_service[(provider, service)].append((region or "", item.line))
     del kept
 

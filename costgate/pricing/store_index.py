@@ -428,9 +428,9 @@ def _file_partitions(
     parts: dict[str, tuple[defaultdict[Key, list[int]], list[str]]] = {}
     n = 0
     try:
-        text = b"\n".join(read_data_file(snapshot_dir, f)).decode("utf-8")
         loads = json.loads
-        for n, line in enumerate(text.split("\n") if text else [], 1):  # noqa: B007
+        for n, raw in enumerate(read_data_file(snapshot_dir, f), 1):  # noqa: B007
+            line = raw.decode("utf-8")
             d = loads(line)
             region = d.get("region") or ""
             part = parts.get(region)
