@@ -102,17 +102,17 @@ def alternatives(resource: Resource) -> list[Alternative]:
     """Cheaper equivalents of ``resource`` (empty when none applies)."""
     found: list[Alternative] = []
     key = {"aws_instance": "instance_type", "aws_db_instance": "instance_class"}.get(resource.type)
-    if key:
-        current = resource.text(key)
-        suggested = _successor(current) if current else None
-        if current and suggested:
+    current = resource.text(key) if key else None
+    if key and current:
+        suggested = _successor(current)
+        if suggested:
             found.append(
                 Alternative(
                     "previous_generation", current, suggested, _with(resource, **{key: suggested})
                 )
             )
-        arm = _successor(current, GRAVITON) if current else None
-        if current and arm:
+        arm = _successor(current, GRAVITON)
+        if arm:
             kind = "graviton_managed" if resource.type == "aws_db_instance" else "graviton"
             found.append(Alternative(kind, current, arm, _with(resource, **{key: arm})))
     if resource.type == "aws_ebs_volume" and resource.text("type") == "gp2":

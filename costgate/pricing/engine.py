@@ -222,7 +222,7 @@ def _prepare(
     registry: Registry,
     usage: UsageSource | None,
     diagnostics: list[Diagnostic],
-    contexts: tuple[PlanContext, PlanContext] | None = None,
+    contexts: tuple[PlanContext, PlanContext],
 ) -> _Work | None:
     """Classify one change and run its rule on the sides that need pricing."""
     if change.action is Action.READ:
@@ -237,22 +237,19 @@ def _prepare(
     w = _Work(change, ResourceStatus.PRICED)
     before, after = _sides_to_price(change)
     try:
+        values = usage.values_for(change.address, change.type) if usage else {}
         for res, slot, ctx in ((before, "before", 0), (after, "after", 1)):
             if res is None:
                 continue
-            values = usage.values_for(change.address, change.type) if usage else {}
-            if contexts is None:
+            with plan_context(contexts[ctx]):
                 comps = rule.components(res, values)
-            else:
-                with plan_context(contexts[ctx]):
-                    comps = rule.components(res, values)
             _check_quantities(comps)
             setattr(w, slot, _Side(res, comps))
     except ValueError as exc:  # absurd input (negative size, 10^12 GB): the plan is wrong
         raise InputError(f"{change.address}: {exc}") from None
     except Exception as exc:  # a rule bug must not end the run: diagnose and go on
         w.before = w.after = None
-        w.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+        w.error = f"{type(exc).__name__}: {exc}"
         diagnostics.append(
             _diag("rule_failed", f"{change.type}: {w.error}", change.address, level="error")
         )
@@ -278,9 +275,7 @@ def _sides_to_price(change: ResourceChange) -> tuple[Resource | None, Resource |
         return None, change.after
     if a is Action.DELETE:
         return change.before, None
-    if a is Action.FORGET:
-        return change.before, change.after
-    return change.before, change.after  # update, replace
+    return change.before, change.after  # update, replace, forget
 
 
 def _check_quantities(components: Sequence[CostComponent]) -> None:

@@ -115,13 +115,22 @@ _ALWAYS_REPORTED = frozenset({"previous_generation", "gp2"})
 def _describe(
     address: str, res: Resource, rule: ResourceRule, values: Mapping[str, Any]
 ) -> list[_Pending]:
-    """Both sides' components per alternative; a rule failing on a variant loses only the hint."""
+    """Both sides' components per alternative; a rule failing on a variant loses only the hint.
+
+    The resource as planned is described once and shared by all its alternatives.
+    """
+    alts = alternatives(res)
+    if not alts:
+        return []
+    try:
+        current = rule.components(res, values)
+    except Exception:  # the estimate itself already ran (and reported) the rule
+        return []
     out = []
-    for alt in alternatives(res):
+    for alt in alts:
         try:
-            out.append(_Pending(address, alt, rule.components(res, values),
-                                rule.components(alt.variant, values)))
-        except Exception:  # noqa: PERF203 - rare, and the estimate itself already ran the rule
+            out.append(_Pending(address, alt, current, rule.components(alt.variant, values)))
+        except Exception:  # noqa: PERF203 - rare; only this hint is lost
             continue
     return out
 

@@ -16,7 +16,13 @@ from typing import Any
 from costgate.model.money import ZERO
 from costgate.model.pricing import CostComponent, PriceQuery
 from costgate.model.resource import Resource
-from costgate.pricing.rules.aws._common import aws_query, no_query, positive, usage_number
+from costgate.pricing.rules.aws._common import (
+    aws_query,
+    no_query,
+    positive,
+    usage_component,
+    usage_number,
+)
 
 MILLION = Decimal(1_000_000)
 BILLION = Decimal(1_000_000_000)
@@ -67,30 +73,22 @@ def tiered_components(
     prefix = f"{detail}, " if detail else ""
     if quantity is None:
         first = tiers[0]
-        return [_usage(f"{name} ({prefix}{first.label})", unit, None, query_for(first.meter),
-                       multiplier)]
+        return [usage_component(f"{name} ({prefix}{first.label})", unit,
+                                query_for(first.meter), None, price_multiplier=multiplier)]
     out: list[CostComponent] = []
     left = quantity
     for index, tier in enumerate(tiers):
         take = left if tier.width is None else min(left, tier.width)
         if index == 0 or take > 0:
             out.append(
-                _usage(f"{name} ({prefix}{tier.label})", unit, take / multiplier,
-                       query_for(tier.meter), multiplier)
+                usage_component(f"{name} ({prefix}{tier.label})", unit,
+                                query_for(tier.meter), take / multiplier,
+                                price_multiplier=multiplier)
             )
         left -= take
         if left <= 0:
             break
     return out
-
-
-def _usage(
-    name: str, unit: str, quantity: Decimal | None, query: PriceQuery, multiplier: Decimal
-) -> CostComponent:
-    return CostComponent(
-        name=name, unit=unit, monthly_quantity=quantity, query=query, usage_based=True,
-        price_multiplier=multiplier,
-    )
 
 
 def usage_line(
@@ -102,7 +100,7 @@ def usage_line(
 ) -> CostComponent:
     """One untiered usage-based component; ``quantity`` in record units (None = unknown)."""
     shown = None if quantity is None else quantity / multiplier
-    return _usage(name, unit, shown, query, multiplier)
+    return usage_component(name, unit, query, shown, price_multiplier=multiplier)
 
 
 def count(usage: Mapping[str, Any], key: str) -> Decimal | None:
