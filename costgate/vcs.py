@@ -229,18 +229,19 @@ def list_tree(root: Path, revision: Revision) -> Listing:
 def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     """The contents of some blobs, read through GitPython's object database."""
     wanted = list(dict.fromkeys(shas))
-    if not wanted:
-        return {}
+    return dict(zip(wanted, _each_blob(root, wanted), strict=True)) if wanted else {}
+
+
+def _each_blob(root: Path, shas: list[str]) -> Iterator[bytes]:
+    """Each blob's bytes in order, one at a time (an export never holds them all)."""
     import git
 
-    out: dict[str, bytes] = {}
     repo = git.Repo(root)
     try:
-        for sha in wanted:
-            out[sha] = repo.odb.stream(bytes.fromhex(sha)).read()
+        for sha in shas:
+            yield repo.odb.stream(bytes.fromhex(sha)).read()
     finally:
         repo.close()  # ends the persistent `git cat-file` helpers
-    return out
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -300,15 +301,9 @@ def export_tree(root: Path, revision: Revision, dest: Path,
     dest.mkdir(parents=True, exist_ok=True)
     for d in plan.dirs:
         (dest / d).mkdir(parents=True, exist_ok=True)
-    if plan.files:
-        import git
-
-        repo = git.Repo(root)
-        try:
-            for e in plan.files:
-                (dest / e.path).write_bytes(repo.odb.stream(bytes.fromhex(e.sha)).read())
-        finally:
-            repo.close()
+    if plan.files:  # strict zip runs the generator to its end, closing the repository
+        for e, data in zip(plan.files, _each_blob(root, [e.sha for e in plan.files]), strict=True):
+            (dest / e.path).write_bytes(data)
     for path, target in plan.links:
         (dest / path).symlink_to(target)
     return plan.diagnostics

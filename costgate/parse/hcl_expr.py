@@ -107,6 +107,16 @@ def parse_expression(src: str) -> Node:
     return node
 
 
+def parse_or_none(src: str | None) -> Node | None:
+    """``src`` parsed, or None when empty or unreadable (the caller treats it as absent)."""
+    if not src:
+        return None
+    try:
+        return parse_expression(src)
+    except HclSyntax:
+        return None
+
+
 @lru_cache(maxsize=65536)
 def parse_template(raw: str) -> Node:
     """Parse the inside of a quoted string (escapes already raw) into a ``tmpl`` node."""

@@ -22,7 +22,7 @@ from costgate.model.address import format_key
 from costgate.model.resource import Diagnostic
 from costgate.parse.hcl import MAX_FILE_BYTES, Body
 from costgate.parse.hcl_eval import UNKNOWN, EvalError, Evaluator, has_unknown, to_num
-from costgate.parse.hcl_expr import HclSyntax, Node, parse_expression
+from costgate.parse.hcl_expr import Node, parse_or_none
 from costgate.parse.hcl_files import (
     ModuleSource,
     RawValue,
@@ -30,7 +30,7 @@ from costgate.parse.hcl_files import (
     read_module,
 )
 from costgate.parse.hcl_functions import FUNCTIONS
-from costgate.parse.hcl_types import convert, is_primitive, parse_type
+from costgate.parse.hcl_types import convert, is_primitive
 
 _META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
 _SKIP_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "precondition", "postcondition"})
@@ -210,7 +210,7 @@ class ModuleInstance:
         if decl is None:
             raise EvalError(f"var.{name} is not declared")
         attrs = decl["attrs"]
-        type_node = parse_type(attrs.get("type"))
+        type_node = parse_or_none(attrs.get("type"))  # None: no constraint
         value: Any
         raw = self.run.root_values.get(name) if self.caller is None else None
         if raw is not None:
@@ -423,10 +423,7 @@ class ModuleInstance:
         src = body["attrs"].get("providers")
         if not src:
             return {k: v for k, v in self.providers.items() if "." not in k}
-        try:
-            node = parse_expression(src)
-        except HclSyntax:
-            node = ("lit", None)
+        node = parse_or_none(src) or ("lit", None)
         out: dict[str, str] = {}
         for key_node, value_node in node[1] if node[0] == "object" else ():
             child, parent = _traversal(key_node), _traversal(value_node)
@@ -454,8 +451,7 @@ class ModuleInstance:
             if mode != "managed":
                 continue
             what = f"{type_}.{name}"
-            provider_src = body["attrs"].get("provider")
-            local = _traversal(_parse_or_none(provider_src)) if provider_src else None
+            local = _traversal(parse_or_none(body["attrs"].get("provider")))
             local = local or type_.split("_", 1)[0]
             key = self.providers.get(local, local)
             self.run.resource_keys[(self.config_path, type_, name)] = key
@@ -498,7 +494,7 @@ class ModuleInstance:
 
     def _dynamic(self, block: dict[str, Any], env: dict[str, Any], what: str, out: dict[str, Any]) -> None:
         name, attrs = block["labels"][0], block["body"]["attrs"]
-        iterator = _traversal(_parse_or_none(attrs["iterator"])) if "iterator" in attrs else name
+        iterator = _traversal(parse_or_none(attrs["iterator"])) if "iterator" in attrs else name
         coll = self.eval_attr(attrs.get("for_each", "null"), f"{what}.dynamic.{name}.for_each", env)
         contents = [b["body"] for b in block["body"]["blocks"] if b["type"] == "content"]
         if coll is UNKNOWN or not isinstance(coll, (list, dict)) or not contents:
@@ -515,15 +511,6 @@ class ModuleInstance:
             inner = {**env, iterator or name: {"key": Decimal(key) if isinstance(key, int) else key,
                                                "value": value}}
             current.append(self.eval_body(contents[0], inner, f"{what}.{name}"))
-
-
-def _parse_or_none(src: str | None) -> Node | None:
-    if not src:
-        return None
-    try:
-        return parse_expression(src)
-    except HclSyntax:
-        return None
 
 
 def _traversal(node: Node | None) -> str | None:

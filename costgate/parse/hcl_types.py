@@ -11,19 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from costgate.parse.hcl_eval import UNKNOWN, EvalError, equal, fmt_number, to_bool, to_num
-from costgate.parse.hcl_expr import HclSyntax, Node, parse_expression
+from costgate.parse.hcl_expr import Node
 
 _PRIMITIVES = ("string", "number", "bool", "any")
-
-
-def parse_type(src: str | None) -> Node | None:
-    """The parsed ``type`` expression, or None (no constraint / unreadable)."""
-    if not src:
-        return None
-    try:
-        return parse_expression(src)
-    except HclSyntax:
-        return None
 
 
 def is_primitive(node: Node | None) -> bool:
