@@ -28,6 +28,7 @@ from costgate.publish.base import (
     MarkerStyle,
     PublishError,
     PublishForbidden,
+    short_description,
 )
 from costgate.publish.detect import CIContext, pr_number
 from costgate.publish.gitlab import collapse_body, is_collapsed, parse_time
@@ -37,7 +38,6 @@ API_VERSION = "7.1"
 #: Azure's limit (UTF-16 code units) and the budget the comment is built against.
 AZURE_HARD_LIMIT = 150_000
 AZURE_MAX_BODY = 140_000
-STATUS_MAX_DESCRIPTION = 139
 TOKEN_HINT = ("no Azure DevOps token: map it explicitly in the step (env: SYSTEM_ACCESSTOKEN: "
               "$(System.AccessToken)) and allow the build service 'Contribute to pull requests'")
 _STATE = {"pass": "succeeded", "warn": "succeeded", "fail": "failed", "error": "error",
@@ -148,7 +148,7 @@ class AzureRepos:
         del sha
         body: dict[str, Any] = {
             "state": _STATE.get(outcome, "error"),
-            "description": _short(description),
+            "description": short_description(description),
             "context": {"name": context, "genre": "costgate"}}
         if target_url.startswith(("https://", "http://")):
             body["targetUrl"] = target_url
@@ -258,11 +258,6 @@ def _name(value: str, what: str) -> str:
     if not _NAME_RE.match(value) or value in (".", ".."):
         raise PublishError(f"bad Azure DevOps {what} {value[:80]!r}")
     return value
-
-
-def _short(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= STATUS_MAX_DESCRIPTION else line[: STATUS_MAX_DESCRIPTION - 1] + "…"
 
 
 def _obj(data: Any, what: str) -> dict[str, Any]:

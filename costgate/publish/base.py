@@ -26,6 +26,8 @@ from typing import Protocol
 from costgate.errors import NetworkError
 
 MARKER_NAME = "costgate-comment"
+#: Commit status descriptions: GitHub answers 422 at 140+; Azure and Bitbucket keep the same bound.
+STATUS_MAX_DESCRIPTION = 139
 _TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _HTML_MARKER_RE = re.compile(r"^<!--\s*costgate-comment(?P<attrs>(?:\s+[a-z-]+=\S+)*)\s*-->$")
 _VISIBLE_MARKER_RE = re.compile(r"^\*costgate-comment(?P<attrs>(?:\s+[a-z-]+=\S+)*)\s*\*$")
@@ -129,6 +131,12 @@ class Marker:
             attrs.append(f"sha={self.sha[:12]}")
         text = " ".join([MARKER_NAME, *attrs])
         return f"<!-- {text} -->" if style is MarkerStyle.HTML else f"*{text}*"
+
+
+def short_description(text: str) -> str:
+    """One line, at most :data:`STATUS_MAX_DESCRIPTION` characters, for a commit status."""
+    line = " ".join(text.split())
+    return line if len(line) <= STATUS_MAX_DESCRIPTION else line[: STATUS_MAX_DESCRIPTION - 1] + "…"
 
 
 def validate_tag(tag: str) -> str:

@@ -27,6 +27,7 @@ from costgate.publish.base import (
     PublishError,
     PublishForbidden,
     PublishUnsupported,
+    short_description,
 )
 from costgate.publish.detect import CIContext, pr_number
 from costgate.publish.gitlab import parse_time
@@ -35,7 +36,6 @@ from costgate.publish.http import ApiClient
 DEFAULT_API_URL = "https://api.bitbucket.org/2.0"
 #: Bitbucket Cloud documents no limit (200k+ characters work); 60k keeps comments readable.
 BITBUCKET_MAX_BODY = 60_000
-STATUS_MAX_DESCRIPTION = 139
 TOKEN_HINT = ("no Bitbucket token: Pipelines has none built in; create a repository access "
               "token with 'Pull requests: Write' and store it as the secured variable "
               "BITBUCKET_TOKEN")
@@ -142,7 +142,7 @@ class Bitbucket:
         url = target_url if target_url.startswith(("https://", "http://")) else self._web
         self.api.request("POST", f"{self._repo}/commit/{sha}/statuses/build", json_body={
             "key": context, "state": _STATE.get(outcome, "FAILED"), "name": "costgate budget",
-            "url": url, "description": _short(description)})
+            "url": url, "description": short_description(description)})
 
 
 def from_context(ctx: CIContext, *, login: str = "") -> Bitbucket:
@@ -176,11 +176,6 @@ def _comment_id(comment: Comment) -> str:
     if not comment.id.isdigit():
         raise PublishError(f"bad Bitbucket comment id {comment.id[:40]!r}")
     return comment.id
-
-
-def _short(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= STATUS_MAX_DESCRIPTION else line[: STATUS_MAX_DESCRIPTION - 1] + "…"
 
 
 def _obj(data: Any, what: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from costgate.publish.base import (
     PublishError,
     PublishForbidden,
     PublishTransient,
+    short_description,
 )
 from costgate.publish.detect import (
     CIContext,
@@ -28,8 +29,6 @@ from costgate.publish.http import ApiClient
 
 #: GitHub refuses bodies over 65,536 characters (422 "Body is too long").
 GITHUB_MAX_BODY = 65_536
-#: Commit status descriptions over 140 characters get a 422.
-STATUS_MAX_DESCRIPTION = 139
 DEFAULT_BOT = "github-actions[bot]"
 #: What to tell users whose step has no token.
 TOKEN_HINT = ("no token: pass github-token (GITHUB_TOKEN) to the step, with permissions "
@@ -146,12 +145,6 @@ def from_context(ctx: CIContext, *, login: str = "") -> GitHub:
     api = ctx.api_url or "https://api.github.com"
     return GitHub(ctx.repo, pr_number(ctx.pr_number, "pull request"), ctx.token, api_url=api,
                   graphql_url=ctx.graphql_url or graphql_url_for(api), login=login)
-
-
-def short_description(text: str) -> str:
-    """One line, at most 139 characters (GitHub answers 422 at 140+)."""
-    line = " ".join(text.split())
-    return line if len(line) <= STATUS_MAX_DESCRIPTION else line[: STATUS_MAX_DESCRIPTION - 1] + "…"
 
 
 def _obj(data: Any, what: str) -> dict[str, Any]:

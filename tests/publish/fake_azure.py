@@ -15,7 +15,7 @@ import base64
 import re
 from typing import Any
 
-from fake_gitlab import Answer, FakeApi
+from fake_api import Answer, FakeApi
 
 PROJECT = "Cloud Infra"
 REPO_ID = "3b6c1f0e-8d2a-4c59-9e1b-7a0d2f4c6e88"
@@ -91,7 +91,7 @@ class FakeAzure(FakeApi):
     def user_for(self, headers: dict[str, str], path: str) -> Any:
         return self.users.get(headers.get("authorization", ""))
 
-    def unauthorized(self) -> Answer:
+    def unauthorized(self, headers: dict[str, str]) -> Answer:
         return 401, None, {"WWW-Authenticate": "Bearer"}
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any,

@@ -14,7 +14,7 @@ import base64
 import re
 from typing import Any
 
-from fake_gitlab import Answer, FakeApi
+from fake_api import Answer, FakeApi
 
 REPO = "acme/infra"
 _STATES = ("SUCCESSFUL", "FAILED", "INPROGRESS", "STOPPED")
@@ -97,7 +97,7 @@ class FakeBitbucket(FakeApi):
         return None if account is None else {**account, "_access_token":
                                              header in self.access_tokens}
 
-    def unauthorized(self) -> Answer:
+    def unauthorized(self, headers: dict[str, str]) -> Answer:
         return 401, _error("Token is invalid, expired, or not supported for this endpoint."), {}
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any,

@@ -14,22 +14,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
+from fake_api import priced_estimate
 from fake_github import FakeGitHub
-
-from costgate.model.estimate import (
-    Counts,
-    Estimate,
-    EstimateMetadata,
-    PriceSnapshot,
-    ResourceCostChange,
-    ResourceStatus,
-)
-from costgate.model.resource import Action
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_action_SECRET_0123456789abcdef"
@@ -37,14 +27,7 @@ _EXPR = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 
 
 def _estimate(cost: str) -> str:
-    row = ResourceCostChange(address="aws_instance.web", type="aws_instance", provider="aws",
-                             action=Action.CREATE, status=ResourceStatus.PRICED,
-                             monthly_cost_before=Decimal(0), monthly_cost_after=Decimal(cost),
-                             monthly_delta=Decimal(cost))
-    return Estimate(price_snapshot=PriceSnapshot(id="t"), total_monthly_cost_before=Decimal(0),
-                    total_monthly_cost_after=Decimal(cost), total_monthly_delta=Decimal(cost),
-                    counts=Counts(priced=1), resources=(row,),
-                    metadata=EstimateMetadata(source="plan")).model_dump_json()
+    return priced_estimate({"aws_instance.web": cost}).model_dump_json()
 
 
 def _parse_outputs(text: str) -> dict[str, str]:

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from fake_api import no_waiting
 from fake_azure import PROJECT, REPO_ID, FakeAzure
 
-from costgate.publish import base, http
 from costgate.publish.azure_repos import (
     AzureRepos,
     bearer_or_basic,
@@ -35,9 +35,7 @@ PR = 57
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "MUTATION_INTERVAL", 0.0)
-    monkeypatch.setattr(http, "_default_sleep", lambda s: None)
-    monkeypatch.setattr(base, "_default_sleep", lambda s: None)
+    no_waiting(monkeypatch)
 
 
 @pytest.fixture

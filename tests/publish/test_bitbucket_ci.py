@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fake_api import ci_inputs, clear_ci_env
 from fake_bitbucket import REPO, FakeBitbucket
-from fake_gitlab import ci_inputs, clear_ci_env
 
 from costgate import cli
 from costgate.publish.base import MarkerStyle, parse_marker

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
+from fake_api import no_waiting
 from fake_bitbucket import REPO, FakeBitbucket
 
-from costgate.publish import base, http
+from costgate.publish import http
 from costgate.publish.base import (
     Behavior,
     MarkerStyle,
@@ -29,9 +30,7 @@ PR = 8
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "MUTATION_INTERVAL", 0.0)
-    monkeypatch.setattr(http, "_default_sleep", lambda s: None)
-    monkeypatch.setattr(base, "_default_sleep", lambda s: None)
+    no_waiting(monkeypatch)
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fake_api import clear_ci_env
 from fake_github import FakeGitHub
-from fake_gitlab import clear_ci_env
 
 from costgate.cli import main
 from costgate.commands.ci import default_base_ref

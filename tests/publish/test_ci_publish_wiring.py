@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fake_api import clear_ci_env, priced_estimate
 from fake_azure import PROJECT, REPO_ID, FakeAzure
 from fake_bitbucket import REPO, FakeBitbucket
 from fake_github import FakeGitHub
-from fake_gitlab import FakeGitLab, clear_ci_env
+from fake_gitlab import FakeGitLab
 
 from costgate import cli
-from costgate.model.estimate import (
-    Counts,
-    Estimate,
-    EstimateMetadata,
-    PriceSnapshot,
-    ResourceCostChange,
-    ResourceStatus,
-)
-from costgate.model.resource import Action
 from costgate.publish import azure_repos, bitbucket, github, gitlab
 from costgate.publish.detect import detect
 
@@ -38,14 +29,7 @@ BB_TOKEN = "ATCTT3xWiringS3cretAccessToken"
 def plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A saved estimate (+$40/mo) so these runs do no pricing."""
     clear_ci_env(monkeypatch)
-    row = ResourceCostChange(address="aws_instance.app", type="aws_instance", provider="aws",
-                             action=Action.CREATE, status=ResourceStatus.PRICED,
-                             monthly_cost_before=Decimal(0), monthly_cost_after=Decimal(40),
-                             monthly_delta=Decimal(40))
-    est = Estimate(price_snapshot=PriceSnapshot(id="wiring"),
-                   total_monthly_cost_before=Decimal(0), total_monthly_cost_after=Decimal(40),
-                   total_monthly_delta=Decimal(40), counts=Counts(priced=1), resources=(row,),
-                   metadata=EstimateMetadata(source="plan"))
+    est = priced_estimate({"aws_instance.app": "40"}, snapshot="wiring")
     path = tmp_path / "estimate.json"
     path.write_text(est.model_dump_json())
     return str(path)

@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 import yaml
+from fake_api import FakeApi, ci_inputs, clear_ci_env
 from fake_azure import PROJECT, REPO_ID, FakeAzure
 from fake_bitbucket import FakeBitbucket
 from fake_github import FakeGitHub
-from fake_gitlab import FakeApi, FakeGitLab, ci_inputs, clear_ci_env
+from fake_gitlab import FakeGitLab
 from shared_data import REPO
 
 from costgate import cli

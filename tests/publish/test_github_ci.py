@@ -9,20 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fake_api import no_waiting, priced_estimate
 from fake_github import FakeGitHub
 
 from costgate.cli import main
 from costgate.model.estimate import (
-    Counts,
     Estimate,
-    EstimateMetadata,
-    PriceSnapshot,
-    ResourceCostChange,
-    ResourceStatus,
 )
 from costgate.model.report import ProjectEntry, Report
-from costgate.model.resource import Action
-from costgate.publish import base, http
 from costgate.report.markdown import md_escape
 
 TOKEN = "ghs_ci_SECRET_token_0123456789"
@@ -40,17 +34,7 @@ rules:
 
 
 def estimate(costs: dict[str, str], source: str) -> Estimate:
-    rows = tuple(
-        ResourceCostChange(address=addr, type="aws_instance", provider="aws",
-                           region="eu-west-1", action=Action.CREATE, status=ResourceStatus.PRICED,
-                           monthly_cost_before=Decimal(0), monthly_cost_after=Decimal(cost),
-                           monthly_delta=Decimal(cost))
-        for addr, cost in costs.items())
-    total = sum((Decimal(c) for c in costs.values()), Decimal(0))
-    return Estimate(price_snapshot=PriceSnapshot(id="test-snap"),
-                    total_monthly_cost_before=Decimal(0), total_monthly_cost_after=total,
-                    total_monthly_delta=total, counts=Counts(priced=len(rows)), resources=rows,
-                    metadata=EstimateMetadata(source=source))
+    return priced_estimate(costs, source=source, snapshot="test-snap", region="eu-west-1")
 
 
 class Run:
@@ -116,9 +100,7 @@ class Run:
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "MUTATION_INTERVAL", 0.0)
-    monkeypatch.setattr(http, "_default_sleep", lambda s: None)
-    monkeypatch.setattr(base, "_default_sleep", lambda s: None)
+    no_waiting(monkeypatch)
     for var in ("COSTGATE_BEHAVIOR", "COSTGATE_TAG", "COSTGATE_FAIL_ON", "COSTGATE_POLICY",
                 "COSTGATE_PLAN", "COSTGATE_COMMENT", "COSTGATE_PR", "COSTGATE_REPO"):
         monkeypatch.delenv(var, raising=False)

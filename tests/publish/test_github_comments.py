@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
+from fake_api import no_waiting
 from fake_github import FakeGitHub
 
-from costgate.publish import base, http
 from costgate.publish.base import (
     Behavior,
     PublishForbidden,
@@ -26,11 +26,7 @@ PR = 7
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    slept: list[float] = []
-    monkeypatch.setattr(http, "MUTATION_INTERVAL", 0.0)
-    monkeypatch.setattr(http, "_default_sleep", slept.append)
-    monkeypatch.setattr(base, "_default_sleep", slept.append)
-    return slept
+    return no_waiting(monkeypatch)
 
 
 @pytest.fixture

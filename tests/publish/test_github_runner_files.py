@@ -11,9 +11,15 @@ import pytest
 
 from costgate.errors import InputError
 from costgate.publish import github_actions as gha
-from costgate.publish.base import Marker, MarkerStyle, RunStamp, parse_marker, with_marker
+from costgate.publish.base import (
+    Marker,
+    MarkerStyle,
+    RunStamp,
+    parse_marker,
+    short_description,
+    with_marker,
+)
 from costgate.publish.detect import detect, graphql_url_for
-from costgate.publish.github import short_description
 
 
 def test_escaping_follows_the_actions_toolkit() -> None:

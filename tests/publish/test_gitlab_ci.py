@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_gitlab import FakeGitLab, ci_inputs, clear_ci_env
+from fake_api import ci_inputs, clear_ci_env
+from fake_gitlab import FakeGitLab
 
 from costgate import cli
 
