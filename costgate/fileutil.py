@@ -11,6 +11,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+#: File names read as Terraform configuration (HCL and JSON syntax, Terraform and OpenTofu).
+TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
+
 
 def cache_root(env: Mapping[str, str] = os.environ) -> Path:
     """The one user cache folder (prices, index, HCL and project caches, rates).

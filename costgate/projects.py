@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from costgate.errors import ConfigError, CostgateError
+from costgate.fileutil import TERRAFORM_SUFFIXES
 from costgate.model.base import Frozen
 from costgate.model.estimate import Estimate
 from costgate.model.resource import ParsedInput
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from costgate.projects_cache import Facts, FactsCache, Fingerprints
 
 CONFIG_NAMES = ("costgate.yml", "costgate.yaml")
-TF_SUFFIXES = (".tf", ".tofu", ".tf.json")
+TF_SUFFIXES = TERRAFORM_SUFFIXES
 
 
 class ProjectConfig(Frozen):

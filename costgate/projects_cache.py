@@ -39,7 +39,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from costgate import __version__
-from costgate.fileutil import cache_root, write_cache_file
+from costgate.fileutil import TERRAFORM_SUFFIXES, cache_root, write_cache_file
 from costgate.model.resource import ParsedInput
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,7 +55,7 @@ _COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.S)
 _ROOT_BLOCK = re.compile(r'^[ \t]*(?:provider[ \t]*"|backend[ \t]*"|cloud[ \t]*\{)', re.M)
 _MODULE = re.compile(r'^module[ \t]+"[^"]*"[ \t]*\{', re.M)
 _NEXT_BLOCK = re.compile(r"^[A-Za-z_]", re.M)
-TF_CODE = (".tf", ".tofu", ".tf.json")
+TF_CODE = TERRAFORM_SUFFIXES
 _FACTS_VERSION = hashlib.sha256("\0".join(
     ["facts-1", *(r.pattern for r in (_FILE_CALL, _OUTSIDE, _MODULE_SOURCE, _JSON_SOURCE, _COMMENT,
                                       _ROOT_BLOCK, _MODULE, _NEXT_BLOCK))]).encode()).hexdigest()[:16]

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from costgate.errors import InputError
+from costgate.fileutil import TERRAFORM_SUFFIXES
 from costgate.parse.hcl import Body, Refused, load_file
 
-_CONFIG_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
+_CONFIG_SUFFIXES = TERRAFORM_SUFFIXES
 _MANIFEST = Path(".terraform") / "modules" / "modules.json"
 
 
